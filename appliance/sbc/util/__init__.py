@@ -1,0 +1,1 @@
+"""Small helpers shared by every layer of the SBC (no SIP, no I/O policy)."""
