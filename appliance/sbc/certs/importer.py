@@ -1,0 +1,343 @@
+"""`sbc cert import`: install a signed certificate only after it has passed every check.
+
+A certificate that Teams rejects takes the trunk down, and the admin learns it from a
+"CertificateUnknown" in a trace days later. So the import refuses, naming the failed check,
+in this order:
+
+1. ``parse``     the files are PEM or DER certificates (the chain in the same file or a second);
+2. ``key``       the certificate belongs to a private key on this box (the pending key of the
+                 last `sbc cert csr`, else the installed key, or one given with `--key`);
+3. ``chain``     leaf -> intermediates -> a root in the CA bundle, or a root given in the
+                 import (then added to the admin's roots);
+4. ``fqdn``      the FQDN is in the CN and in a SAN (one-label wildcard allowed);
+5. ``validity``  valid now (not expired, not yet valid);
+6. ``key-type``  RSA of at least 2048 bits (Teams offers only ECDHE-RSA suites);
+7. ``eku``       extended key usage includes serverAuth.
+
+clientAuth is checked too but, by default, only warned about: Microsoft has required it
+since March 2024 for the SBC's outgoing connections, but public CAs are dropping clientAuth
+from server certificates (Chrome root policy, 2026) and Microsoft's rule may move with them;
+an admin with no other certificate available still gets the inbound leg and the carrier
+working. `require_client_auth=True` (CLI `--strict-eku`) turns the warning into a refusal.
+
+Then it writes (each atomically): the root to the admin's roots, the key to `sbc.key`
+(0600), the leaf and its intermediates (leaf first, in chain order, no root) to `sbc.crt`,
+and removes the pending key. Running TLS connections still use the old certificate: the
+service must reload and reconnect (AT-8).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from ..util.atomic import atomic_write, fsync_dir
+from . import compat
+from .bundle import add_ca, build_bundle, load_bundle
+from .chain import Chain, fingerprint, is_ca, is_self_signed, name_text, subject_text, verify_chain
+from .errors import CertError
+from .names import common_names, dns_sans, name_matches, validate_fqdn
+from .paths import SYSTEM_STORE, CertPaths
+from .pem import certificates_pem, key_pem, load_certificates, load_private_key
+
+if TYPE_CHECKING:  # names differ in cryptography 38 (PRIVATE_KEY_TYPES)
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+
+MIN_RSA_BITS = 2048
+EXPIRY_WARNING_DAYS = 30
+
+
+@dataclass
+class ImportResult:
+    fqdn: str
+    cert_path: Path
+    key_path: Path
+    subject: str
+    issuer: str
+    not_after: dt.datetime
+    chain: list[str]  # the intermediates written after the leaf, in order
+    anchor: str
+    key_source: str  # "pending", "installed" or "given"
+    added_roots: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [
+            f"installed {self.cert_path} for {self.fqdn}",
+            f"  subject {self.subject}, issued by {self.issuer}",
+            f"  valid until {self.not_after:%Y-%m-%d %H:%M} UTC",
+            f"  chain sent: {' -> '.join([self.subject, *self.chain]) or '-'}"
+            f" (root: {self.anchor})",
+        ]
+        lines += [f"  root added to the trust store: {r}" for r in self.added_roots]
+        lines += [f"warning: {w}" for w in self.warnings]
+        lines.append("reload the SBC so new TLS connections use it")
+        return "\n".join(lines)
+
+
+@dataclass
+class _Key:
+    source: str
+    key: PrivateKeyTypes
+    pem: bytes
+
+
+def import_certificate(
+    cert_data: bytes,
+    chain_data: bytes | None = None,
+    *,
+    fqdn: str,
+    paths: CertPaths,
+    key_data: bytes | None = None,
+    require_client_auth: bool = False,
+    system_store: Path | None = SYSTEM_STORE,
+    now: dt.datetime | None = None,
+    cert_source: str = "the certificate file",
+    chain_source: str = "the chain file",
+) -> ImportResult:
+    """Check the certificate (see the module docstring) and install it, or raise CertError."""
+    when = now or compat.now_utc()
+    name = validate_fqdn(fqdn)
+    warnings: list[str] = []
+
+    # 1. parse
+    certs = load_certificates(cert_data, cert_source)
+    if chain_data is not None:
+        certs += load_certificates(chain_data, chain_source)
+    keys = _candidate_keys(paths, key_data)
+    leaf = _pick_leaf(certs, keys)
+
+    # 2. key
+    key = _matching_key(leaf, keys, paths)
+
+    # 3. chain
+    others = [c for c in certs if fingerprint(c) != fingerprint(leaf)]
+    supplied_roots = [c for c in others if is_ca(c) and is_self_signed(c)]
+    intermediates = [c for c in others if c not in supplied_roots]
+    if not paths.ca_bundle.exists():
+        build_bundle(paths, system_store=system_store, now=when)
+    bundle = load_bundle(paths.ca_bundle)
+    chain = verify_chain(
+        leaf, intermediates, bundle + supplied_roots, now=when, bundle_name=str(paths.ca_bundle)
+    )
+    bundle_prints = {fingerprint(c) for c in bundle}
+    new_root = chain.anchor if fingerprint(chain.anchor) not in bundle_prints else None
+    for cert in chain.unused:
+        if cert is not new_root and cert not in supplied_roots:
+            warnings.append(f"left out {subject_text(cert)}: not part of the chain")
+
+    # 4. fqdn
+    _check_names(leaf, name)
+
+    # 5. validity
+    warnings += _check_validity(leaf, when)
+
+    # 6. key type
+    _check_key_type(leaf)
+
+    # 7. extended key usage
+    warnings += _check_eku(leaf, require_client_auth)
+
+    return _install(paths, leaf, chain, key, new_root, name, warnings, system_store, when)
+
+
+def _candidate_keys(paths: CertPaths, key_data: bytes | None) -> list[_Key]:
+    if key_data is not None:
+        key = load_private_key(key_data, "the given key file")
+        return [_Key("given", key, key_pem(key))]
+    keys = []
+    for source, path in (("pending", paths.pending_key), ("installed", paths.key)):
+        if path.exists():
+            data = path.read_bytes()
+            keys.append(_Key(source, load_private_key(data, str(path)), data))
+    return keys
+
+
+def _public_der(key: PublicKeyTypes) -> bytes:
+    return key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _pick_leaf(certs: list[x509.Certificate], keys: list[_Key]) -> x509.Certificate:
+    end_entities = [c for c in certs if not is_ca(c)]
+    if not end_entities:
+        raise CertError(
+            "the files hold only CA certificates, no certificate for the SBC",
+            check="parse",
+            hint="import the certificate your CA issued for the SBC's FQDN; "
+            "add roots with `sbc cert add-ca`",
+        )
+    public = {_public_der(k.key.public_key()) for k in keys}
+    for cert in end_entities:
+        if _public_der(cert.public_key()) in public:
+            return cert
+    return end_entities[0]
+
+
+def _matching_key(leaf: x509.Certificate, keys: list[_Key], paths: CertPaths) -> _Key:
+    if not keys:
+        raise CertError(
+            f"there is no private key on this box ({paths.pending_key} or {paths.key})",
+            check="key",
+            hint="make the key and CSR with `sbc cert csr` and have that CSR signed, "
+            "or give the key with --key",
+        )
+    for key in keys:
+        if _public_der(key.key.public_key()) == _public_der(leaf.public_key()):
+            return key
+    where = " or ".join(
+        {"pending": "the key of the last CSR", "installed": "the installed key",
+         "given": "the given key"}[k.source]
+        for k in keys
+    )
+    raise CertError(
+        f"the certificate for {subject_text(leaf)} does not match {where}",
+        check="key",
+        hint="it was issued for another CSR; submit the current CSR "
+        f"({paths.csr}) to the CA, or give the matching key with --key",
+    )
+
+
+def _check_names(leaf: x509.Certificate, fqdn: str) -> None:
+    cns, sans = common_names(leaf), dns_sans(leaf)
+    in_cn = any(name_matches(cn, fqdn) for cn in cns)
+    in_san = any(name_matches(san, fqdn) for san in sans)
+    if in_cn and in_san:
+        return
+    cn_text = ", ".join(cns) or "(no CN)"
+    san_text = ", ".join(sans) or "(no DNS SAN)"
+    if not in_cn and not in_san:
+        raise CertError(
+            f"the certificate is for {cn_text} (SAN: {san_text}), not {fqdn}",
+            check="fqdn",
+            hint=f"make a CSR for {fqdn} with `sbc cert csr`, or correct the SBC's FQDN",
+        )
+    if not in_san:
+        raise CertError(
+            f"{fqdn} is the CN but not in the SAN ({san_text}); TLS peers match the SAN",
+            check="fqdn",
+            hint=f"have the certificate reissued with SAN DNS:{fqdn}",
+        )
+    raise CertError(
+        f"{fqdn} is in the SAN but the CN is {cn_text}; Microsoft's proxy checks the CN",
+        check="fqdn",
+        hint=f"have the certificate reissued with CN={fqdn}",
+    )
+
+
+def _check_validity(leaf: x509.Certificate, when: dt.datetime) -> list[str]:
+    start, end = compat.not_before(leaf), compat.not_after(leaf)
+    if when > end:
+        raise CertError(
+            f"the certificate expired on {end:%Y-%m-%d %H:%M} UTC",
+            check="validity",
+            hint="renew it: `sbc cert csr`, then import the new certificate",
+        )
+    if when < start:
+        raise CertError(
+            f"the certificate is not valid before {start:%Y-%m-%d %H:%M} UTC",
+            check="validity",
+            hint="check the appliance clock (timedatectl), or import it once it is valid",
+        )
+    days = (end - when).days
+    if days < EXPIRY_WARNING_DAYS:
+        return [f"the certificate expires in {days} days ({end:%Y-%m-%d})"]
+    return []
+
+
+def _check_key_type(leaf: x509.Certificate) -> None:
+    key = leaf.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise CertError(
+                f"the certificate's RSA key has {key.key_size} bits; at least "
+                f"{MIN_RSA_BITS} are needed",
+                check="key-type",
+                hint="make a new CSR with `sbc cert csr`",
+            )
+        return
+    kind = "a non-RSA"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        kind = f"an EC ({key.curve.name})"
+    raise CertError(
+        f"the certificate has {kind} key; Teams negotiates only ECDHE-RSA cipher suites, "
+        "so the Teams leg needs an RSA key",
+        check="key-type",
+        hint="make an RSA key and CSR with `sbc cert csr` and have that signed",
+    )
+
+
+def _check_eku(leaf: x509.Certificate, require_client_auth: bool) -> list[str]:
+    try:
+        usages = set(leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return [
+            "the certificate has no extended key usage; Microsoft expects serverAuth and "
+            "clientAuth listed"
+        ]
+    if ExtendedKeyUsageOID.SERVER_AUTH not in usages:
+        raise CertError(
+            "the certificate's extended key usage lacks Server Authentication",
+            check="eku",
+            hint="request a TLS server certificate with serverAuth and clientAuth",
+        )
+    if ExtendedKeyUsageOID.CLIENT_AUTH in usages:
+        return []
+    message = (
+        "the certificate's extended key usage lacks Client Authentication, which Microsoft "
+        "requires for the SBC's outgoing TLS connections since March 2024"
+    )
+    if require_client_auth:
+        raise CertError(
+            message, check="eku", hint="ask the CA for serverAuth and clientAuth in the EKU"
+        )
+    return [message + "; Teams may reject them (CertificateUnknown)"]
+
+
+def _install(
+    paths: CertPaths,
+    leaf: x509.Certificate,
+    chain: Chain,
+    key: _Key,
+    new_root: x509.Certificate | None,
+    fqdn: str,
+    warnings: list[str],
+    system_store: Path | None,
+    when: dt.datetime,
+) -> ImportResult:
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
+    added: list[str] = []
+    if new_root is not None:
+        root_pem = new_root.public_bytes(serialization.Encoding.PEM)
+        added = add_ca(
+            root_pem, paths, source="the import", system_store=system_store, now=when
+        ).added
+    if key.source != "installed":
+        atomic_write(paths.key, key.pem, mode=0o600)
+    atomic_write(paths.cert, certificates_pem([leaf, *chain.intermediates]), mode=0o644)
+    if key.source == "pending":
+        with contextlib.suppress(FileNotFoundError):
+            paths.pending_key.unlink()
+        fsync_dir(paths.data_dir)
+    return ImportResult(
+        fqdn=fqdn,
+        cert_path=paths.cert,
+        key_path=paths.key,
+        subject=subject_text(leaf),
+        issuer=name_text(leaf.issuer),
+        not_after=compat.not_after(leaf),
+        chain=[subject_text(c) for c in chain.intermediates],
+        anchor=subject_text(chain.anchor),
+        key_source=key.source,
+        added_roots=added,
+        warnings=warnings,
+    )

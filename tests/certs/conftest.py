@@ -1,0 +1,35 @@
+"""Fixtures for the certificate tests: one lab CA per session (RSA keys are slow to make)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sbc.certs.paths import CertPaths
+from sbc.certs.testpki import LabCA
+
+
+@pytest.fixture(scope="session")
+def lab_ca() -> LabCA:
+    return LabCA("OpenSBC Test")
+
+
+@pytest.fixture(scope="session")
+def other_ca() -> LabCA:
+    """A second, unrelated CA: its certificates chain to nothing we trust."""
+    return LabCA("Unknown Test")
+
+
+@pytest.fixture
+def paths(tmp_path: Path) -> CertPaths:
+    data = tmp_path / "data"
+    data.mkdir()
+    return CertPaths(data)
+
+
+@pytest.fixture
+def system_store(tmp_path: Path, lab_ca: LabCA) -> Path:
+    """A stand-in for /etc/ssl/certs/ca-certificates.crt holding the lab root."""
+    store = tmp_path / "ca-certificates.crt"
+    store.write_bytes(lab_ca.root.cert_pem)
+    return store
