@@ -1,0 +1,278 @@
+"""Load and check `/data/sbc.yaml`: parse every section, collect every problem, then
+either return a `Config` (warnings attached) or raise one `ConfigError` listing them all.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .connections import read_connections
+from .issues import ConfigError, ConfigIssue, IssueLog, Severity
+from .model import (
+    Config,
+    Connection,
+    IPNetwork,
+    SbcSettings,
+    SyslogSettings,
+    TraceSettings,
+)
+from .nodes import Doc, Node
+from .profiles import ProfileRegistry
+from .sections import DEFAULT_MODEL, read_hosts, read_sbc, read_syslog, read_trace
+from .table import REQUIRED, Key, read_table
+from .values import file_path
+
+# Microsoft's signalling ranges (MS-NEW, ACS-INF); a list covering only part of them
+# (e.g. the old 52.114.0.0/16) misses live proxies (AT-7).
+TEAMS_NETWORKS = (
+    ipaddress.ip_network("52.112.0.0/14"),
+    ipaddress.ip_network("52.120.0.0/14"),
+)
+
+
+def _node(doc: Doc, node: Node, path: str) -> Any:
+    return node
+
+
+_TOP_KEYS = (
+    Key("sbc", _node, REQUIRED),
+    Key("connections", _node, None),
+    Key("hosts", _node, None),
+    Key("syslog", _node, None),
+    Key("trace", _node, None),
+    Key("profiles_dir", file_path, None, "extra profile files (/data/profiles)"),
+)
+
+
+def _issue_at(conn: Connection, field: str, message: str, severity: Severity) -> ConfigIssue:
+    file, _, line = conn.origin.rpartition(":")
+    return ConfigIssue(file, int(line) if line.isdigit() else None, field, message, severity)
+
+
+def _warn(log: IssueLog, conn: Connection, field: str, message: str) -> None:
+    log.add(_issue_at(conn, field, message, Severity.WARNING))
+
+
+def _cross_checks(log: IssueLog, sbc: SbcSettings, conns: tuple[Connection, ...]) -> None:
+    """Warnings that need the whole file: each names a field-level symptom seen in the field."""
+    teams_groups = sorted({c.group for c in conns if c.kind == "teams"})
+    first_teams = next((c for c in conns if c.kind == "teams"), None)
+    if first_teams and sbc.listener("tls") is None:
+        _warn(
+            log,
+            first_teams,
+            "sbc.listen",
+            "no TLS listener: Teams connects to the SBC over TLS only (add transport tls)",
+        )
+    if len(teams_groups) > 1 and first_teams:
+        _warn(
+            log,
+            first_teams,
+            "connections",
+            f"Teams connections {', '.join(teams_groups)} share sbc.fqdn {sbc.fqdn}; Teams "
+            "identifies the tenant by the Contact FQDN, so one FQDN must not serve two "
+            "tenants or services (AT-17)",
+        )
+    seen: dict[tuple[str, int | None, str], str] = {}
+    for conn in conns:
+        if conn.host == sbc.fqdn:
+            _warn(log, conn, "host", f"{conn.name} points at the SBC's own FQDN {sbc.fqdn}")
+        key = (conn.host, conn.port, conn.transport)
+        if key in seen:
+            _warn(log, conn, "host", f"{conn.name} has the same target as {seen[key]} ({conn.uri})")
+        seen.setdefault(key, conn.name)
+        if conn.kind == "teams":
+            _check_teams_allowlist(log, conn)
+
+
+def _covered(allow: tuple[IPNetwork, ...], target: IPNetwork) -> bool:
+    return any(
+        n.version == target.version and target.subnet_of(n)  # type: ignore[arg-type]
+        for n in allow
+    )
+
+
+def _check_teams_allowlist(log: IssueLog, conn: Connection) -> None:
+    """Warn about lists touching Microsoft's ranges without covering them (AT-7)."""
+    partial = [
+        n
+        for n in conn.allowlist
+        if any(n.version == t.version and n.overlaps(t) for t in TEAMS_NETWORKS)
+    ]
+    if partial and not all(_covered(conn.allowlist, t) for t in TEAMS_NETWORKS):
+        _warn(
+            log,
+            conn,
+            "allowlist",
+            f"{conn.name} allows only part of Microsoft's ranges "
+            f"({', '.join(map(str, partial))}); allow 52.112.0.0/14 and 52.120.0.0/14 or "
+            "OPTIONS and calls from other Microsoft proxies are dropped (AT-7)",
+        )
+
+
+def _check_files(
+    log: IssueLog,
+    file: str,
+    sbc: SbcSettings,
+    conns: tuple[Connection, ...],
+    syslog: SyslogSettings | None,
+    require: bool,
+    lines: dict[str, int],
+) -> None:
+    """TLS files must exist at run time; `sbc check` only warns (certs may come later)."""
+    severity = Severity.ERROR if require else Severity.WARNING
+    wanted: list[tuple[str, Path]] = []
+    if sbc.listener("tls") or any(c.transport == "tls" for c in conns):
+        wanted += [
+            ("sbc.tls.cert", sbc.tls.cert),
+            ("sbc.tls.key", sbc.tls.key),
+            ("sbc.tls.ca_bundle", sbc.tls.ca_bundle),
+        ]
+    if syslog and syslog.protocol == "tls":
+        wanted.append(("syslog.ca_file", syslog.ca_file or sbc.tls.ca_bundle))
+    for field, path in wanted:
+        if not path.is_file():
+            line = lines.get(field) or lines.get(field.rpartition(".")[0])
+            log.add(ConfigIssue(file, line, field, f"file {path} does not exist", severity))
+
+
+def parse(
+    file: str,
+    text: str,
+    *,
+    profiles_dir: Path | None = None,
+    require_files: bool = False,
+) -> tuple[Config | None, IssueLog]:
+    """Parse config text; the Config is None when any error was logged."""
+    log = IssueLog()
+    doc = Doc(file, log, Path(file).resolve().parent)
+    root = doc.compose(text)
+    if root is None:
+        if not log.issues:
+            doc.error(None, "", "is empty; it needs at least an 'sbc' section")
+        return None, log
+    top = read_table(doc, root, "", _TOP_KEYS)
+    registry = ProfileRegistry(profiles_dir or top.get("profiles_dir"))
+    log.issues.extend(registry.load_issues)
+    for name, (extra, builtin) in registry.overridden().items():
+        log.add(
+            ConfigIssue(
+                extra,
+                None,
+                "",
+                f"replaces the built-in profile {name} ({builtin})",
+                Severity.WARNING,
+            )
+        )
+    sbc = read_sbc(doc, top.get("sbc"), at=root)
+    model = sbc.model if sbc else DEFAULT_MODEL
+    used: set[str] = set()
+    conns = read_connections(doc, top.get("connections"), registry, model, used)
+    hosts = read_hosts(doc, top.get("hosts"))
+    syslog = read_syslog(doc, top["syslog"]) if top.get("syslog") is not None else None
+    trace = read_trace(doc, top.get("trace"))
+    _downgrade_unused_profiles(log, registry, used)
+    if not top.ok or sbc is None or conns is None or hosts is None or trace is None:
+        return None, log
+    if top.get("syslog") is not None and syslog is None:
+        return None, log
+    if not conns:
+        log.add(
+            ConfigIssue(
+                file,
+                None,
+                "connections",
+                "no connections: the SBC will not route",
+                Severity.WARNING,
+            )
+        )
+    _cross_checks(log, sbc, conns)
+    _check_files(log, file, sbc, conns, syslog, require_files, doc.lines)
+    if log.errors:
+        return None, log
+    config = Config(
+        path=file,
+        sbc=sbc,
+        connections=conns,
+        hosts=hosts,
+        syslog=syslog,
+        trace=trace or TraceSettings(),
+        profiles_dir=top.get("profiles_dir"),
+        warnings=tuple(log.sorted()),
+    )
+    return config, log
+
+
+def _downgrade_unused_profiles(log: IssueLog, registry: ProfileRegistry, used: set[str]) -> None:
+    """A broken extra profile nobody uses should not stop the SBC; say so as a warning."""
+    for name in registry.names():
+        if name in used:
+            continue
+        for issue in registry.get(name)[1].issues:
+            log.add(
+                ConfigIssue(
+                    issue.file,
+                    issue.line,
+                    issue.field,
+                    f"{issue.message} (profile {name} is unused)",
+                    Severity.WARNING,
+                )
+            )
+
+
+def _read(path: Path) -> tuple[str | None, ConfigIssue | None]:
+    try:
+        return path.read_text("utf-8"), None
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, ConfigIssue(str(path), None, "", f"cannot read: {reason}")
+
+
+def inspect(
+    path: str | Path, *, profiles_dir: Path | None = None, require_files: bool = False
+) -> tuple[Config | None, list[ConfigIssue]]:
+    """The Config (None if any error) and every issue, errors first."""
+    text, problem = _read(Path(path))
+    if text is None:
+        assert problem is not None
+        return None, [problem]
+    config, log = parse(str(path), text, profiles_dir=profiles_dir, require_files=require_files)
+    return config, log.sorted()
+
+
+def check(
+    path: str | Path, *, profiles_dir: Path | None = None, require_files: bool = False
+) -> list[ConfigIssue]:
+    """Every error and warning for a file, errors first, as `sbc check` shows them."""
+    return inspect(path, profiles_dir=profiles_dir, require_files=require_files)[1]
+
+
+def load_config(
+    path: str | Path, *, profiles_dir: Path | None = None, require_files: bool = False
+) -> Config:
+    """The validated config, or ConfigError naming every problem by file, line and field.
+
+    `require_files=True` (for `sbc run`) turns missing certificate files into errors.
+    """
+    text, problem = _read(Path(path))
+    if text is None:
+        assert problem is not None
+        raise ConfigError([problem])
+    return loads(text, str(path), profiles_dir=profiles_dir, require_files=require_files)
+
+
+def loads(
+    text: str, file: str, *, profiles_dir: Path | None = None, require_files: bool = False
+) -> Config:
+    """Like load_config for text that is not (yet) in a file, e.g. before saving it."""
+    config, log = parse(file, text, profiles_dir=profiles_dir, require_files=require_files)
+    if config is None:
+        raise ConfigError(_only_errors(log.sorted()))
+    return config
+
+
+def _only_errors(issues: Iterable[ConfigIssue]) -> list[ConfigIssue]:
+    return [i for i in issues if i.is_error]

@@ -1,0 +1,224 @@
+"""The typed configuration: what the rest of the SBC reads, never the YAML itself.
+
+Everything here is frozen and already validated, so consumers (transports, OPTIONS,
+registration, templates) can trust the values without re-checking them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .issues import ConfigIssue
+
+Transport = Literal["udp", "tcp", "tls"]
+ResolveMode = Literal["rfc3263", "static"]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_PORTS: Mapping[str, int] = {"udp": 5060, "tcp": 5060, "tls": 5061}
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A socket the SBC listens on; the TLS one is the admin's "SIP TLS port"."""
+
+    transport: Transport
+    address: IPAddress
+    port: int
+
+
+@dataclass(frozen=True)
+class TlsSettings:
+    """Our certificate and key (presented both ways: mutual TLS) and the trust store."""
+
+    cert: Path
+    key: Path
+    ca_bundle: Path
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep a misbehaving peer from eating memory."""
+
+    max_message_bytes: int = 65535
+    max_connections: int = 1024
+    tcp_idle_timeout: int = 600
+
+
+@dataclass(frozen=True)
+class SbcSettings:
+    """The SBC itself. `fqdn` goes into every Contact, Via and Record-Route (AT-1)."""
+
+    fqdn: str
+    public_ip: ipaddress.IPv4Address
+    wan_ip: ipaddress.IPv4Address | None
+    listen: tuple[Listener, ...]
+    options_interval: int
+    tls: TlsSettings
+    limits: Limits
+    model: str
+
+    def listener(self, transport: Transport) -> Listener | None:
+        """The first listener for a transport: its port goes into Contact headers."""
+        return next((item for item in self.listen if item.transport == transport), None)
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Digest credentials. `username` is the AOR user (From/To, REGISTER); `auth_user`
+    goes into Authorization's username; realm None means "take it from the challenge"."""
+
+    username: str
+    auth_user: str
+    password: str = field(repr=False)
+    realm: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """REGISTER to `registrar` (the connection's host) for sip:`user`@`domain`."""
+
+    registrar: str
+    domain: str
+    user: str
+    expires: int
+
+    @property
+    def aor(self) -> str:
+        return f"sip:{self.user}@{self.domain}"
+
+
+@dataclass(frozen=True)
+class NumberPlan:
+    """How a peer writes numbers, for routing's national <-> E.164 rewriting later."""
+
+    country_code: str
+    national_prefix: str
+    international_prefix: str
+    format: Literal["e164", "national"]
+
+    def to_e164(self, number: str) -> str:
+        """'030123' -> '+4930123'; '0049...' and '+...' -> '+...'; others unchanged."""
+        digits = number.strip()
+        if digits.startswith("+"):
+            return digits
+        if self.international_prefix and digits.startswith(self.international_prefix):
+            return "+" + digits[len(self.international_prefix) :]
+        if self.national_prefix and digits.startswith(self.national_prefix):
+            return f"+{self.country_code}{digits[len(self.national_prefix) :]}"
+        return digits
+
+    def from_e164(self, number: str) -> str:
+        """'+4930123' -> '030123' for a national peer; foreign numbers get '00'."""
+        if self.format == "e164" or not number.startswith("+"):
+            return number
+        if number.startswith("+" + self.country_code):
+            return self.national_prefix + number[1 + len(self.country_code) :]
+        return self.international_prefix + number[1:]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One peer the SBC talks to, after profile expansion (Teams -> Teams1..3).
+
+    `priority` orders failover inside `group` (1 first). An empty `allowlist` means
+    "the addresses `host` resolves to"; see `sbc.config.allow`.
+    """
+
+    name: str
+    profile: str
+    kind: str
+    host: str
+    port: int | None
+    transport: Transport
+    resolve: ResolveMode
+    registration: Registration | None
+    auth: Auth | None
+    allowlist: tuple[IPNetwork, ...]
+    options: bool
+    headers: tuple[tuple[str, str], ...]
+    priority: int
+    group: str
+    numbers: NumberPlan | None
+    origin: str = field(default="", compare=False)
+
+    @property
+    def host_is_ip(self) -> bool:
+        try:
+            ipaddress.ip_address(self.host)
+        except ValueError:
+            return False
+        return True
+
+    @property
+    def sni(self) -> str | None:
+        """TLS server name: the configured host, never the resolved address (RFC 5922)."""
+        return None if self.host_is_ip else self.host
+
+    @property
+    def uri(self) -> str:
+        """The next-hop SIP URI; resolved per RFC 3263 when `resolve` is rfc3263."""
+        h = f"[{self.host}]" if ":" in self.host else self.host
+        port = f":{self.port}" if self.port else ""
+        return f"sip:{h}{port};transport={self.transport}"
+
+
+@dataclass(frozen=True)
+class HostEntry:
+    """A static host map entry: a name pinned to an address (labs, tests)."""
+
+    name: str
+    address: IPAddress
+    port: int | None
+
+
+@dataclass(frozen=True)
+class SyslogSettings:
+    """Remote syslog (RFC 5424). Kept here; `sbc.logs` has its own settings type."""
+
+    host: IPAddress
+    port: int = 514
+    protocol: Literal["udp", "tcp", "tls"] = "udp"
+    ca_file: Path | None = None
+    facility: str = "local0"
+    hostname: str | None = None
+
+
+@dataclass(frozen=True)
+class TraceSettings:
+    """Decrypted SIP trace into pcap; bounded size, rotated over `files` files."""
+
+    enabled: bool = False
+    path: Path = Path("/data/trace/sip.pcap")
+    include_options: bool = False
+    max_bytes: int = 10 * 1024 * 1024
+    files: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    """A whole, valid `/data/sbc.yaml`."""
+
+    path: str
+    sbc: SbcSettings
+    connections: tuple[Connection, ...]
+    hosts: Mapping[str, HostEntry]
+    syslog: SyslogSettings | None
+    trace: TraceSettings
+    profiles_dir: Path | None = None
+    warnings: tuple[ConfigIssue, ...] = field(default=(), compare=False)
+
+    def connection(self, name: str) -> Connection:
+        for conn in self.connections:
+            if conn.name == name:
+                return conn
+        raise KeyError(name)
+
+    def group(self, group: str) -> tuple[Connection, ...]:
+        """The connections of one failover group in the order they are tried."""
+        members = [c for c in self.connections if c.group == group]
+        return tuple(sorted(members, key=lambda c: c.priority))

@@ -1,0 +1,256 @@
+"""The fixed sections of sbc.yaml: `sbc`, `hosts`, `syslog`, `trace`.
+
+Connections live in `connections.py` because their shape comes from profile files.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import (
+    DEFAULT_PORTS,
+    HostEntry,
+    Limits,
+    Listener,
+    SbcSettings,
+    SyslogSettings,
+    TlsSettings,
+    TraceSettings,
+)
+from .nodes import INVALID, Doc, Node, child, describe
+from .table import REQUIRED, Key, read_table
+from .values import (
+    boolean,
+    choice,
+    file_path,
+    fqdn,
+    host,
+    integer,
+    ip_address,
+    list_of,
+    port,
+    text,
+    transport,
+)
+
+# Teams treats a trunk as healthy only with an OPTIONS in the last 3 minutes (MS-MON).
+TEAMS_OPTIONS_LIMIT = 180
+DEFAULT_MODEL = "Appliance"
+SYSLOG_FACILITIES = (
+    "kern",
+    "user",
+    "mail",
+    "daemon",
+    "auth",
+    "syslog",
+    "lpr",
+    "news",
+    "uucp",
+    "cron",
+    "authpriv",
+    "ftp",
+    "local0",
+    "local1",
+    "local2",
+    "local3",
+    "local4",
+    "local5",
+    "local6",
+    "local7",
+)
+
+_LISTEN_KEYS = (
+    Key("transport", transport, REQUIRED),
+    Key("address", ip_address(), ipaddress.ip_address("0.0.0.0")),
+    Key("port", port),
+)
+
+
+def _listener(doc: Doc, node: Node, path: str) -> Any:
+    f = read_table(doc, node, path, _LISTEN_KEYS)
+    if not f.ok:
+        return INVALID
+    return Listener(f["transport"], f["address"], f["port"] or DEFAULT_PORTS[f["transport"]])
+
+
+def default_listeners() -> tuple[Listener, ...]:
+    any4 = ipaddress.IPv4Address("0.0.0.0")
+    return tuple(Listener(t, any4, DEFAULT_PORTS[t]) for t in ("udp", "tcp", "tls"))
+
+
+_TLS_KEYS = (
+    Key("cert", file_path, Path("/data/tls/sbc.crt"), "our certificate with its chain (PEM)"),
+    Key("key", file_path, Path("/data/tls/sbc.key"), "its private key (PEM)"),
+    Key("ca_bundle", file_path, Path("/data/ca.pem"), "roots we trust for peers"),
+)
+
+_LIMIT_KEYS = (
+    Key("max_message_bytes", integer(1500, 1048576, "bytes"), Limits.max_message_bytes),
+    Key("max_connections", integer(1, 100000), Limits.max_connections),
+    Key("tcp_idle_timeout", integer(10, 86400, "seconds"), Limits.tcp_idle_timeout),
+)
+
+_SBC_KEYS = (
+    Key("fqdn", fqdn, REQUIRED, "the SBC's public DNS name; Contact/Via/Record-Route carry it"),
+    Key("public_ip", ip_address(version=4), REQUIRED, "the address peers see"),
+    Key("wan_ip", ip_address(version=4), None, "the WAN interface address behind 1:1 NAT"),
+    Key("listen", list_of(_listener, allow_empty=False), None),
+    Key("options_interval", integer(10, 3600, "seconds"), 60),
+    Key("tls", lambda d, n, p: n, None),
+    Key("limits", lambda d, n, p: n, None),
+    Key("model", text(max_len=64), DEFAULT_MODEL, "the model in X-MS-SBC"),
+)
+
+
+def _clash(a: Listener, b: Listener) -> bool:
+    """Two listeners need the same socket: same port, UDP vs stream, overlapping address."""
+    if a.port != b.port or (a.transport == "udp") != (b.transport == "udp"):
+        return False
+    if a.address.version != b.address.version:
+        return False
+    return a.address == b.address or a.address.is_unspecified or b.address.is_unspecified
+
+
+def _check_listeners(doc: Doc, node: Node | None, listeners: tuple[Listener, ...]) -> bool:
+    ok = True
+    items = node.value if isinstance(node, yaml.SequenceNode) else []
+    for i, item in enumerate(listeners):
+        for j in range(i):
+            other = listeners[j]
+            if _clash(item, other):
+                where = items[i] if i < len(items) else node
+                ok = False
+                doc.error(
+                    where,
+                    child("sbc.listen", i),
+                    f"{item.transport} {item.address}:{item.port} clashes with sbc.listen[{j}] "
+                    f"({other.transport} {other.address}:{other.port})",
+                )
+                break
+    return ok
+
+
+def read_sbc(doc: Doc, node: Node | None, at: Node | None) -> SbcSettings | None:
+    f = read_table(doc, node, "sbc", _SBC_KEYS, at=at)
+    tls = read_table(doc, f.get("tls"), "sbc.tls", _TLS_KEYS, at=f.node_of("tls"))
+    limits = read_table(doc, f.get("limits"), "sbc.limits", _LIMIT_KEYS, at=f.node_of("limits"))
+    if not (f.ok and tls.ok and limits.ok):
+        return None
+    listen = f["listen"] or default_listeners()
+    if not _check_listeners(doc, f.nodes.get("listen"), listen):
+        return None
+    if f["wan_ip"] is not None and f["wan_ip"] == f["public_ip"]:
+        doc.warn(
+            f.node_of("wan_ip"),
+            "sbc.wan_ip",
+            "equals public_ip; leave wan_ip out unless the SBC sits behind 1:1 NAT",
+        )
+    if f["options_interval"] > TEAMS_OPTIONS_LIMIT:
+        doc.warn(
+            f.node_of("options_interval"),
+            "sbc.options_interval",
+            f"{f['options_interval']} s is longer than {TEAMS_OPTIONS_LIMIT} s; Teams demotes "
+            "an SBC that sent no OPTIONS for 3 minutes (60 is usual)",
+        )
+    return SbcSettings(
+        fqdn=f["fqdn"],
+        public_ip=f["public_ip"],
+        wan_ip=f["wan_ip"],
+        listen=listen,
+        options_interval=f["options_interval"],
+        tls=TlsSettings(tls["cert"], tls["key"], tls["ca_bundle"]),
+        limits=Limits(**limits.values),
+        model=f["model"],
+    )
+
+
+def _split_host_port(value: str) -> tuple[str, str | None]:
+    """'1.2.3.4' / '1.2.3.4:5080' / '::1' / '[::1]:5080' -> (address, port text)."""
+    if value.startswith("["):
+        inside, _, rest = value[1:].partition("]")
+        if not rest:
+            return inside, None
+        return inside, rest[1:] if rest.startswith(":") else "bad"
+    if value.count(":") == 1:
+        address, port_text = value.split(":")
+        return address, port_text
+    return value, None
+
+
+def _host_entry(doc: Doc, name: str, node: Node, path: str) -> HostEntry | None:
+    value = text()(doc, node, path)
+    if value is INVALID:
+        return None
+    address_text, port_text = _split_host_port(value)
+    try:
+        address = ipaddress.ip_address(address_text)
+        port_no = None if port_text is None else int(port_text)
+        if port_no is not None and not 1 <= port_no <= 65535:
+            raise ValueError(port_text)
+    except ValueError:
+        doc.error(node, path, f"must be 'IP' or 'IP:PORT' such as 127.0.0.1:5080 (got {value!r})")
+        return None
+    return HostEntry(name, address, port_no)
+
+
+def read_hosts(doc: Doc, node: Node | None) -> dict[str, HostEntry] | None:
+    """The static host map; names are compared case-insensitively, without a final dot."""
+    if doc.is_null(node):
+        return {}
+    assert node is not None
+    if not isinstance(node, yaml.MappingNode):
+        doc.error(node, "hosts", f"must be a mapping of name: IP[:PORT] (got {describe(node)})")
+        return None
+    out: dict[str, HostEntry] = {}
+    ok = True
+    for key, key_node, value_node in doc.mapping_items(node, "hosts"):
+        name = host(doc, key_node, child("hosts", key))
+        if name is INVALID:
+            ok = False
+            continue
+        entry = _host_entry(doc, name, value_node, child("hosts", key))
+        if entry is None:
+            ok = False
+        elif name in out:
+            ok = False
+            doc.error(key_node, child("hosts", key), "given twice (names ignore case)")
+        else:
+            out[name] = entry
+    return out if ok else None
+
+
+_SYSLOG_KEYS = (
+    Key("host", ip_address(), REQUIRED, "the remote syslog server's IP address"),
+    Key("port", port, 514),
+    Key("protocol", choice(("udp", "tcp", "tls")), "udp"),
+    Key("ca_file", file_path, None, "roots for a TLS syslog server (default: sbc.tls.ca_bundle)"),
+    Key("facility", choice(SYSLOG_FACILITIES), "local0"),
+    Key("hostname", text(max_len=255), None, "HOSTNAME field; default: sbc.fqdn"),
+)
+
+
+def read_syslog(doc: Doc, node: Node | None) -> SyslogSettings | None:
+    f = read_table(doc, node, "syslog", _SYSLOG_KEYS)
+    if not f.ok:
+        return None
+    if f["ca_file"] is not None and f["protocol"] != "tls":
+        doc.warn(f.node_of("ca_file"), "syslog.ca_file", "only used with protocol tls")
+    return SyslogSettings(**f.values)
+
+
+_TRACE_KEYS = (
+    Key("enabled", boolean, TraceSettings.enabled),
+    Key("path", file_path, TraceSettings.path),
+    Key("include_options", boolean, TraceSettings.include_options),
+    Key("max_bytes", integer(65536, 10 * 1024**3, "bytes"), TraceSettings.max_bytes),
+    Key("files", integer(1, 100), TraceSettings.files),
+)
+
+
+def read_trace(doc: Doc, node: Node | None) -> TraceSettings | None:
+    f = read_table(doc, node, "trace", _TRACE_KEYS)
+    return TraceSettings(**f.values) if f.ok else None

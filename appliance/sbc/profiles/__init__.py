@@ -1,0 +1,1 @@
+"""Built-in connection profiles (YAML data files read by `sbc.config.profiles`)."""
