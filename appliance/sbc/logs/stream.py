@@ -60,7 +60,7 @@ class StreamSink:
         self._task: asyncio.Task[None] | None = None
         self._connected = False
         self._failing = False
-        self._dropped_at_failure = 0
+        self._dropped_at_connect = 0
         self.sent = 0
         self.lost = 0  # written to a connection that then broke: may or may not have arrived
 
@@ -145,27 +145,30 @@ class StreamSink:
         self._connected = True
         self._backoff.reset()
         if self._failing:
-            missed = self._queue.dropped - self._dropped_at_failure
+            missed = self._queue.dropped - self._dropped_at_connect
             log.warning("remote syslog %s: connected again, %d messages dropped while down",
                         self.name, missed)
         self._failing = False
+        self._dropped_at_connect = self._queue.dropped
 
     def _note_failure(self, why: str) -> None:
         """Say it once per outage, not once per attempt."""
         self._connected = False
         if not self._failing:
             self._failing = True
-            self._dropped_at_failure = self._queue.dropped
             log.warning("remote syslog %s: %s; queueing up to %d messages",
                         self.name, why, self._queue.maxlen)
 
     async def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
-        """Give queued messages `timeout` seconds to go out, then stop."""
+        """Give queued messages up to `timeout` seconds to go out, then stop.
+
+        A server already known to be down gets no grace time: shutdown stays quick.
+        """
         if self._task is None:
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self._connected and len(self._queue) and loop.time() < deadline:
+        while len(self._queue) and not self._failing and loop.time() < deadline:
             await asyncio.sleep(0.01)
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
