@@ -6,7 +6,6 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-
 from sbc.logs.bridge import install_bridge, severity_for
 from sbc.logs.events import EventLog, MsgId
 from sbc.logs.priority import Facility, Severity
@@ -91,7 +90,8 @@ def test_options_up_and_down(events: EventLog) -> None:
 def test_tls_failure(events: EventLog) -> None:
     out = events.tls_failure("sip.pstnhub.microsoft.com:5061", "unknown issuer", conn="Teams1",
                              direction="out")
-    assert out.msg == "Teams1: TLS handshake to sip.pstnhub.microsoft.com:5061 failed: unknown issuer"
+    assert out.msg == (
+        "Teams1: TLS handshake to sip.pstnhub.microsoft.com:5061 failed: unknown issuer")
     assert out.severity == Severity.ERR
     inc = events.tls_failure("198.51.100.7:40212", "no client certificate")
     assert inc.msg == "TLS handshake from 198.51.100.7:40212 failed: no client certificate"

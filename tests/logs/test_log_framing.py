@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sbc.logs.framing import FrameDecoder, FramingError, encode_frame
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-
 from sbc.logs.local_format import format_bsd_timestamp, format_local
 from sbc.logs.priority import Facility, Severity
 from sbc.logs.rfc5424 import SyslogRecord

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-
 from sbc.logs.backoff import Backoff
 from sbc.logs.queue import DropOldestQueue
 

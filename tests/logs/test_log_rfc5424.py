@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from sbc.logs.priority import Facility, Severity, prival
 from sbc.logs.rfc5424 import (
     BOM,

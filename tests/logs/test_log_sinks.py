@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from sbc.logs.events import EventLog
 from sbc.logs.factory import build_sinks
 from sbc.logs.settings import SyslogSettings
@@ -38,7 +37,8 @@ def test_udp_one_datagram_per_message(host: str) -> None:
         asyncio.run(main())
         first = server.recv(65535)
         second = server.recv(65535)
-    assert first.startswith(b"<134>1 2024-03-01T12:00:00.000000Z sbc.example.com opensbc 1 REGISTER ")
+    assert first.startswith(
+        b"<134>1 2024-03-01T12:00:00.000000Z sbc.example.com opensbc 1 REGISTER ")
     assert first.endswith(b"telekom: registration succeeded, expires in 480 s")
     assert b'[sbc@32473 conn="Teams1" status="up"' in second
 

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import pytest
 from logtest_certs import TlsFiles
-
 from sbc.logs.backoff import Backoff
 from sbc.logs.events import EventLog
 from sbc.logs.framing import FrameDecoder
