@@ -48,9 +48,9 @@ def test_keys_pem_der_and_encrypted(lab_ca: LabCA) -> None:
         serialization.NoEncryption(),
     )
     der = key.private_bytes(DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    numbers = key.private_numbers()  # type: ignore[union-attr]
-    assert load_private_key(pem).private_numbers() == numbers  # type: ignore[union-attr]
-    assert load_private_key(der).private_numbers() == numbers  # type: ignore[union-attr]
+    numbers = key.private_numbers()
+    assert load_private_key(pem).private_numbers() == numbers
+    assert load_private_key(der).private_numbers() == numbers
     encrypted = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

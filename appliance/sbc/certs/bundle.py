@@ -16,6 +16,7 @@ Expired roots are left out (Baltimore CyberTrust Root, expired 2025-05-12, among
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -115,7 +116,10 @@ def read_store(path: Path) -> tuple[list[x509.Certificate], int]:
     certs, bad = [], 0
     for block in pem_blocks(path.read_bytes()):
         try:
-            certs.append(x509.load_pem_x509_certificate(block))
+            with warnings.catch_warnings():
+                # Some old system roots have a negative serial; that is the OS's business.
+                warnings.simplefilter("ignore")
+                certs.append(x509.load_pem_x509_certificate(block))
         except ValueError:
             bad += 1
     return certs, bad

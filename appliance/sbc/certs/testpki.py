@@ -11,6 +11,7 @@ API::
     sbc = ca.issue("sbc.lab.test")                # Issued(cert, key), signed by the
     ms = ca.issue("sip.pstnhub.microsoft.com")    #   intermediate, EKU server+client
     ca.issue("x.test", client_auth=False, key_type="ec", days=-1, sans=["a.test"], ...)
+    ca.sign_csr(csr)                              # x509.Certificate, as a public CA would
     ca.chain(sbc)                                 # [leaf, intermediate]
     files = ca.write(tmp_path, sbc)               # LeafFiles: cert (leaf+chain), key, leaf
     ca.write_root(tmp_path / "ca.pem")            # the trust anchor alone
@@ -190,6 +191,23 @@ class LabCA:
         if eku:
             builder = builder.add_extension(x509.ExtendedKeyUsage(usages), critical=False)
         return Issued(builder.sign(signer.key, hashes.SHA256()), key)
+
+    def sign_csr(
+        self, csr: x509.CertificateSigningRequest, *, days: int = 365
+    ) -> x509.Certificate:
+        """Sign a CSR as a public CA would: its subject and its extensions, our issuer."""
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(csr.subject)
+            .issuer_name(self.intermediate.cert.subject)
+            .public_key(csr.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.now - dt.timedelta(hours=1))
+            .not_valid_after(self.now + dt.timedelta(days=days))
+        )
+        for extension in csr.extensions:
+            builder = builder.add_extension(extension.value, extension.critical)
+        return builder.sign(self.intermediate.key, hashes.SHA256())
 
     def chain(self, leaf: Issued) -> list[x509.Certificate]:
         """`leaf` and the intermediate: what a TLS endpoint sends."""
