@@ -8,6 +8,7 @@ Connections come from profile data files (`sbc/profiles/*.yaml`, plus /data/prof
 
 from .allow import Allowlist
 from .check import check_main
+from .convert import log_settings
 from .holder import ConfigHolder, ReloadResult
 from .issues import ConfigError, ConfigIssue, Severity
 from .loader import check, load_config, loads
@@ -53,5 +54,6 @@ __all__ = [
     "check_main",
     "load_config",
     "loads",
+    "log_settings",
     "save_config",
 ]

@@ -6,11 +6,11 @@ Connections live in `connections.py` because their shape comes from profile file
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..certs.paths import CertPaths
 from .model import (
     DEFAULT_PORTS,
     HostEntry,
@@ -82,10 +82,12 @@ def default_listeners() -> tuple[Listener, ...]:
     return tuple(Listener(t, any4, DEFAULT_PORTS[t]) for t in ("udp", "tcp", "tls"))
 
 
+# The defaults are where `sbc cert` writes, so a fresh appliance needs no tls section.
+_CERTS = CertPaths()
 _TLS_KEYS = (
-    Key("cert", file_path, Path("/data/tls/sbc.crt"), "our certificate with its chain (PEM)"),
-    Key("key", file_path, Path("/data/tls/sbc.key"), "its private key (PEM)"),
-    Key("ca_bundle", file_path, Path("/data/ca.pem"), "roots we trust for peers"),
+    Key("cert", file_path, _CERTS.cert, "our certificate with its chain (PEM)"),
+    Key("key", file_path, _CERTS.key, "its private key (PEM)"),
+    Key("ca_bundle", file_path, _CERTS.ca_bundle, "roots we trust for peers"),
 )
 
 _LIMIT_KEYS = (
