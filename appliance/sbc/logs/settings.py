@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from dataclasses import dataclass, field
 from typing import Literal
@@ -38,7 +39,7 @@ class SyslogSettings:
     host: str | None = None
     port: int = DEFAULT_PORT
     protocol: Protocol = "udp"
-    ca_file: str | None = None
+    ca_file: str | os.PathLike[str] | None = None
     tls_name: str | None = None
     facility: str = "local0"
     hostname: str = field(default_factory=socket.gethostname)

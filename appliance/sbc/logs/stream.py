@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import ssl
 
 from .backoff import Backoff
@@ -24,7 +25,7 @@ CONNECT_TIMEOUT = 10.0
 CLOSE_TIMEOUT = 2.0
 
 
-def client_tls_context(ca_file: str | None) -> ssl.SSLContext:
+def client_tls_context(ca_file: str | os.PathLike[str] | None) -> ssl.SSLContext:
     """Verify the server against `ca_file` (or the system store); TLS 1.2 at least."""
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
