@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from certs_loopback import OneShotServer
 from sbc.certs.paths import CertPaths
 from sbc.certs.testpki import LabCA
 
@@ -33,3 +36,17 @@ def system_store(tmp_path: Path, lab_ca: LabCA) -> Path:
     store = tmp_path / "ca-certificates.crt"
     store.write_bytes(lab_ca.root.cert_pem)
     return store
+
+
+@pytest.fixture
+def tls_server() -> Iterator[Callable[..., OneShotServer]]:
+    servers: list[OneShotServer] = []
+
+    def start(ctx: ssl.SSLContext, host: str = "127.0.0.1") -> OneShotServer:
+        server = OneShotServer(ctx, host)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.sock.close()
