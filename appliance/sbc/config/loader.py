@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .connections import read_connections
 from .issues import ConfigError, ConfigIssue, IssueLog, Severity
 from .model import (
@@ -19,7 +21,7 @@ from .model import (
     SyslogSettings,
     TraceSettings,
 )
-from .nodes import Doc, Node
+from .nodes import Doc, Node, describe
 from .profiles import ProfileRegistry
 from .sections import DEFAULT_MODEL, read_hosts, read_sbc, read_syslog, read_trace
 from .table import REQUIRED, Key, read_table
@@ -45,6 +47,16 @@ _TOP_KEYS = (
     Key("trace", _node, None),
     Key("profiles_dir", file_path, None, "extra profile files (/data/profiles)"),
 )
+
+
+def _section(values: dict[str, Any], name: str) -> Node | None:
+    """A top-level section's node; None when absent or null (errors already logged)."""
+    value = values.get(name)
+    if not isinstance(value, yaml.Node):
+        return None
+    if isinstance(value, yaml.ScalarNode) and value.tag == "tag:yaml.org,2002:null":
+        return None
+    return value
 
 
 def _issue_at(conn: Connection, field: str, message: str, severity: Severity) -> ConfigIssue:
@@ -154,8 +166,13 @@ def parse(
         if not log.issues:
             doc.error(None, "", "is empty; it needs at least an 'sbc' section")
         return None, log
+    if not isinstance(root, yaml.MappingNode):
+        doc.error(root, "", f"must be a mapping of settings (got {describe(root)})")
+        return None, log
     top = read_table(doc, root, "", _TOP_KEYS)
-    registry = ProfileRegistry(profiles_dir or top.get("profiles_dir"))
+    extra = top.get("profiles_dir")
+    extra_dir = profiles_dir or (extra if isinstance(extra, Path) else None)
+    registry = ProfileRegistry(extra_dir)
     log.issues.extend(registry.load_issues)
     for name, (extra, builtin) in registry.overridden().items():
         log.add(
@@ -167,17 +184,19 @@ def parse(
                 Severity.WARNING,
             )
         )
-    sbc = read_sbc(doc, top.get("sbc"), at=root)
+    sbc_node = top.values.get("sbc")  # null still reads, to name the missing settings
+    sbc = read_sbc(doc, sbc_node, at=root) if isinstance(sbc_node, yaml.Node) else None
     model = sbc.model if sbc else DEFAULT_MODEL
     used: set[str] = set()
-    conns = read_connections(doc, top.get("connections"), registry, model, used)
-    hosts = read_hosts(doc, top.get("hosts"))
-    syslog = read_syslog(doc, top["syslog"]) if top.get("syslog") is not None else None
-    trace = read_trace(doc, top.get("trace"))
+    conns = read_connections(doc, _section(top.values, "connections"), registry, model, used)
+    hosts = read_hosts(doc, _section(top.values, "hosts"))
+    syslog_node = _section(top.values, "syslog")
+    syslog = read_syslog(doc, syslog_node) if syslog_node is not None else None
+    trace = read_trace(doc, _section(top.values, "trace"))
     _downgrade_unused_profiles(log, registry, used)
     if not top.ok or sbc is None or conns is None or hosts is None or trace is None:
         return None, log
-    if top.get("syslog") is not None and syslog is None:
+    if syslog_node is not None and syslog is None:
         return None, log
     if not conns:
         log.add(
@@ -200,7 +219,7 @@ def parse(
         hosts=hosts,
         syslog=syslog,
         trace=trace or TraceSettings(),
-        profiles_dir=top.get("profiles_dir"),
+        profiles_dir=extra_dir,
         warnings=tuple(log.sorted()),
     )
     return config, log

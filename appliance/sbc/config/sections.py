@@ -208,18 +208,21 @@ def read_hosts(doc: Doc, node: Node | None) -> dict[str, HostEntry] | None:
         doc.error(node, "hosts", f"must be a mapping of name: IP[:PORT] (got {describe(node)})")
         return None
     out: dict[str, HostEntry] = {}
+    seen: set[str] = set()
     ok = True
     for key, key_node, value_node in doc.mapping_items(node, "hosts"):
         name = host(doc, key_node, child("hosts", key))
         if name is INVALID:
             ok = False
             continue
+        if name in seen:
+            ok = False
+            doc.error(key_node, child("hosts", key), "given twice (names ignore case)")
+            continue
+        seen.add(name)
         entry = _host_entry(doc, name, value_node, child("hosts", key))
         if entry is None:
             ok = False
-        elif name in out:
-            ok = False
-            doc.error(key_node, child("hosts", key), "given twice (names ignore case)")
         else:
             out[name] = entry
     return out if ok else None
