@@ -1,0 +1,92 @@
+"""The sans-IO SIP core: bytes in, messages and actions out; no sockets, no clock.
+
+How the layer above uses it (everything named here is importable from `sbc.sip`):
+
+Parsing and serializing
+    ``parse_datagram(data)`` -> `Request` | `Response` for UDP; ``StreamFramer().feed(data)``
+    -> messages, `KeepAlivePing` (write ``ping.reply``) and `BadMessage` for TCP/TLS.
+    ``message.to_bytes()`` serializes (canonical names, Content-Length recomputed).
+    Bad input raises `SipPeerError` (``.status`` to answer or None to drop); our own
+    misuse raises `SipUsageError`. Nothing else escapes.
+
+Checking and answering
+    ``validate_request(req, ServerPolicy(...), for_us=...)`` and ``validate_response(resp)``
+    raise `SipPeerError`; ``error_response(err, to_tag=...)`` is the answer to send (or
+    None). ``build_response(req, 200, to_tag=..., headers=[...])`` answers a good request.
+
+Building requests
+    ``build_request(method, uri, from_addr=..., to_addr=..., call_id=..., cseq=...,
+    via=Via("TLS", host, port, {"branch": new_branch(rand)}), contact=...)``.
+    ``new_branch(rand)``, ``new_tag(rand)``, ``new_call_id(rand, host)`` take the random
+    source (``os.urandom`` in production), so the core holds no random state.
+"""
+
+from __future__ import annotations
+
+from .address import Address, parse_address, parse_address_list
+from .builders import build_ack, build_cancel, build_request, build_response
+from .endpoint import Endpoint, response_destination, stamp_received
+from .errors import SipPeerError, SipUsageError
+from .fields import MAGIC_COOKIE, CSeq, MediaType, Via, parse_cseq, parse_via
+from .framing import BadMessage, KeepAlivePing, StreamFramer
+from .headers import Headers, canonical_name
+from .ids import RandomBytes, new_branch, new_call_id, new_tag
+from .message import Message, Request, Response
+from .parser import DEFAULT_LIMITS, Limits, parse_datagram
+from .reasons import reason_phrase
+from .uri import AbsoluteUri, SipUri, TelUri, Uri, parse_uri, uri_equal
+from .validate import (
+    DEFAULT_POLICY,
+    ServerPolicy,
+    error_response,
+    validate_request,
+    validate_response,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_POLICY",
+    "MAGIC_COOKIE",
+    "AbsoluteUri",
+    "Address",
+    "BadMessage",
+    "CSeq",
+    "Endpoint",
+    "Headers",
+    "KeepAlivePing",
+    "Limits",
+    "MediaType",
+    "Message",
+    "RandomBytes",
+    "Request",
+    "Response",
+    "ServerPolicy",
+    "SipPeerError",
+    "SipUri",
+    "SipUsageError",
+    "StreamFramer",
+    "TelUri",
+    "Uri",
+    "Via",
+    "build_ack",
+    "build_cancel",
+    "build_request",
+    "build_response",
+    "canonical_name",
+    "error_response",
+    "new_branch",
+    "new_call_id",
+    "new_tag",
+    "parse_address",
+    "parse_address_list",
+    "parse_cseq",
+    "parse_datagram",
+    "parse_uri",
+    "parse_via",
+    "reason_phrase",
+    "response_destination",
+    "stamp_received",
+    "uri_equal",
+    "validate_request",
+    "validate_response",
+]

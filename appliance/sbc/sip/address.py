@@ -1,0 +1,131 @@
+"""name-addr / addr-spec values (From, To, Contact, Route, Record-Route, ...).
+
+RFC 3261 §20.10: when the URI is not in angle brackets, everything after the first
+semicolon is a header parameter, and the URI may not hold a comma, semicolon or
+question mark, which is why ``Contact: sip:u@h?Route=...`` is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import abnf
+from .errors import SipPeerError
+from .headers import split_list
+from .uri import AbsoluteUri, SipUri, TelUri, Uri, parse_uri
+
+#   name-addr      =  [ display-name ] LAQUOT addr-spec RAQUOT
+#   display-name   =  *(token LWS)/ quoted-string
+#   LAQUOT  =  SWS "<"; RAQUOT  =  ">" SWS
+_DISPLAY_TOKENS = re.compile(rf"({abnf.TOKEN}(?:{abnf.LWS}{abnf.TOKEN})*)?{abnf.SWS}<")
+_QUOTED_DISPLAY = re.compile(rf"({abnf.QUOTED_STRING}){abnf.SWS}<")
+#   addr-spec      =  SIP-URI / SIPS-URI / absoluteURI (ending where parameters start)
+_ADDR_SPEC = re.compile(r"[^\s;<>\"]+")
+
+
+def _bad(reason: str) -> SipPeerError:
+    return SipPeerError(400, reason)
+
+
+def parse_params(text: str, pos: int, what: str) -> dict[str, str | None]:
+    """Parse ``*( SEMI generic-param )`` from ``pos`` to the end of ``text``.
+
+    Names are lower-cased; values are kept as written (quoted strings keep quotes,
+    see `abnf.unquote`). A repeated name keeps its first value.
+    """
+    params: dict[str, str | None] = {}
+    end = len(text.rstrip(" \t"))
+    while pos < end:
+        match = abnf.generic_param_re.match(text, pos)
+        if match is None:
+            raise _bad(f"malformed parameters in {what}: {text[pos:pos + 40]!r}")
+        params.setdefault(match.group(1).lower(), match.group(2))
+        pos = match.end()
+    return params
+
+
+def params_to_str(params: dict[str, str | None]) -> str:
+    return "".join(f";{k}" if v is None else f";{k}={v}" for k, v in params.items())
+
+
+@dataclass
+class Address:
+    """A display name, a URI and header parameters (``tag``, ``expires``, ``q``, ...)."""
+
+    uri: Uri
+    display_name: str | None = None
+    params: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def tag(self) -> str | None:
+        return self.params.get("tag")
+
+    def with_tag(self, tag: str) -> Address:
+        """A copy carrying ``tag``."""
+        return Address(self.uri, self.display_name, {**self.params, "tag": tag})
+
+    def __str__(self) -> str:
+        name = "" if self.display_name is None else abnf.quote(self.display_name) + " "
+        return f"{name}<{self.uri}>{params_to_str(self.params)}"
+
+
+def parse_address(text: str) -> Address:
+    """Parse one name-addr or addr-spec with its header parameters."""
+    text = text.strip(" \t")
+    display: str | None = None
+    match = _QUOTED_DISPLAY.match(text) or _DISPLAY_TOKENS.match(text)
+    if match is not None:
+        raw_display = match.group(1)
+        if raw_display is not None:
+            display = abnf.unquote(raw_display) if raw_display.startswith('"') else raw_display
+        close = text.find(">", match.end())
+        if close < 0:
+            raise _bad("unterminated '<' in an address")
+        uri = parse_uri(text[match.end() : close])
+        pos = close + 1
+    else:
+        spec = _ADDR_SPEC.match(text)
+        if spec is None:
+            raise _bad(f"malformed address {text[:60]!r}")
+        uri_text = spec.group(0)
+        if "?" in uri_text or "," in uri_text:
+            raise _bad("an addr-spec holding '?' or ',' must be enclosed in <>")
+        uri = parse_uri(uri_text)
+        pos = spec.end()
+        rest = text[pos:].lstrip(" \t")
+        if rest and not rest.startswith(";"):
+            raise _bad(f"unexpected text after an addr-spec: {rest[:40]!r}")
+    return Address(uri=uri, display_name=display, params=parse_params(text, pos, "an address"))
+
+
+def parse_address_list(values: list[str]) -> list[Address]:
+    """Parse the (already split) values of a list header of addresses."""
+    out = []
+    for value in values:
+        if not value:
+            raise _bad("empty element in an address list")
+        out.append(parse_address(value))
+    return out
+
+
+def parse_contact_values(lines: list[str]) -> tuple[list[Address], bool]:
+    """Contact lines to ``(addresses, wildcard)``; ``*`` is allowed only on its own."""
+    values = [part for line in lines for part in split_list(line)]
+    if any(v == "*" for v in values):
+        if len(values) != 1:
+            raise _bad("Contact '*' mixed with other contacts")
+        return [], True
+    return parse_address_list(values), False
+
+
+__all__ = [
+    "AbsoluteUri",
+    "Address",
+    "SipUri",
+    "TelUri",
+    "parse_address",
+    "parse_address_list",
+    "parse_contact_values",
+    "parse_params",
+]
