@@ -7,6 +7,7 @@ tracing a busy SBC costs a memcpy per message, not a system call.
 from __future__ import annotations
 
 import contextlib
+import glob
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,9 +20,15 @@ def rotated_path(path: Path, n: int) -> Path:
 
 
 def shift(path: Path, files: int) -> None:
-    """Make room for a new `path`: keep at most `files - 1` older files, drop the oldest."""
-    with contextlib.suppress(FileNotFoundError):
-        rotated_path(path, files - 1).unlink()
+    """Make room for a new `path`: keep at most `files - 1` older files, drop the oldest.
+
+    Older files beyond the bound (left by an earlier, larger `files`) go as well.
+    """
+    for old in path.parent.glob(f"{glob.escape(path.stem)}.*{glob.escape(path.suffix)}"):
+        number = old.name[len(path.stem) + 1 : len(old.name) - len(path.suffix)]
+        if number.isdigit() and int(number) >= files - 1:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
     for n in range(files - 2, -1, -1):
         with contextlib.suppress(FileNotFoundError):
             rotated_path(path, n).rename(rotated_path(path, n + 1))
@@ -54,6 +61,7 @@ class RotatingFile:
     def _open(self) -> BinaryIO:
         file = open(self.path, "wb", buffering=BUFFER_SIZE)  # closed by close()/rotate()
         file.write(self._header)
+        file.flush()  # an empty capture is a valid pcap from the first moment
         self.size = len(self._header)
         return file
 
