@@ -107,7 +107,9 @@ def _field(doc: Doc, name: str, node: Node, path: str) -> ProfileField | None:
         parsed = list_of(parser, allow_empty=False)(doc, f["choices"], child(path, "choices"))
         choices = None if parsed is INVALID else tuple(parsed)
         if choices is not None and default is not None and default not in choices:
-            doc.error(f.node_of("default"), child(path, "default"), "is not one of the choices")
+            default = doc.error(
+                f.node_of("default"), child(path, "default"), "is not one of the choices"
+            )
     if default is INVALID or (f["choices"] is not None and choices is None):
         return None
     return ProfileField(name, target, f["required"], default, choices, f["format"], f["label"])
