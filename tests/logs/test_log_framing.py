@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sbc.logs.framing import FrameDecoder, FramingError, encode_frame
 
 
@@ -35,3 +37,24 @@ def test_garbage_is_the_peers_error(garbage: bytes) -> None:
 def test_frame_bound() -> None:
     with pytest.raises(FramingError, match="exceeds"):
         FrameDecoder(max_size=10).feed(b"11 ")
+
+
+@given(st.lists(st.binary(max_size=40), max_size=8))
+def test_any_bytes_are_frames_or_framing_error(chunks: list[bytes]) -> None:
+    decoder = FrameDecoder(max_size=1000)
+    try:
+        for chunk in chunks:
+            for message in decoder.feed(chunk):
+                assert len(message) <= 1000
+    except FramingError:
+        pass
+
+
+@given(st.lists(st.binary(min_size=1, max_size=300), max_size=5), st.integers(1, 50))
+def test_frames_survive_any_split(messages: list[bytes], step: int) -> None:
+    stream = b"".join(encode_frame(m) for m in messages)
+    decoder = FrameDecoder()
+    out: list[bytes] = []
+    for i in range(0, len(stream), step):
+        out += decoder.feed(stream[i : i + step])
+    assert out == messages

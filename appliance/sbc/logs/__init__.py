@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .bridge import SyslogBridgeHandler, install_bridge
 from .events import EventLog, MsgId
+from .factory import build_sinks
 from .priority import Facility, Severity
 from .rfc5424 import ENTERPRISE_ID, SD_ID, SDElement, SyslogRecord, format_rfc5424
 from .settings import SyslogSettings
@@ -33,6 +34,7 @@ __all__ = [
     "SyslogRecord",
     "SyslogSettings",
     "UdpSink",
+    "build_sinks",
     "format_rfc5424",
     "install_bridge",
 ]

@@ -9,6 +9,7 @@ Logging never raises into the caller and never waits for the network.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
@@ -59,7 +60,7 @@ class EventLog:
         clock: Clock = _local_now,
     ) -> None:
         self.sinks = list(sinks)
-        self._hostname = hostname
+        self._hostname = hostname if hostname is not None else socket.gethostname()
         self._facility = facility
         self._app_name = app_name
         self._procid = procid if procid is not None else str(os.getpid())
