@@ -97,7 +97,7 @@ class StreamSink:
                     ),
                     self._connect_timeout,
                 )
-            except (OSError, TimeoutError) as exc:  # ssl.SSLError is an OSError
+            except (OSError, TimeoutError, ValueError) as exc:  # ssl.SSLError is an OSError
                 self._note_failure(f"cannot connect: {_reason(exc)}")
                 await asyncio.sleep(self._backoff.next_delay())
                 continue
