@@ -272,3 +272,32 @@ def test_group_and_lookup(write_config: WriteConfig) -> None:
     assert config.connection("Teams2").host == "sip2.pstnhub.microsoft.com"
     with pytest.raises(KeyError):
         config.connection("nope")
+
+
+def test_unquoted_numbers_stay_as_typed(write_config: WriteConfig) -> None:
+    path = write_config(
+        MINIMAL
+        + """\
+connections:
+  - name: Telekom
+    profile: telekom-deutschlandlan
+    line_number: +4930123456780
+    auth_user: 0555123456789
+    password: 0815
+"""
+    )
+    (conn,) = load_config(path).connections
+    assert conn.auth is not None
+    assert (conn.auth.username, conn.auth.auth_user, conn.auth.password) == (
+        "+4930123456780",
+        "0555123456789",
+        "0815",
+    )
+
+
+def test_config_is_read_only(write_config: WriteConfig) -> None:
+    config = load_config(write_config(MINIMAL + "hosts: {a.example.com: 127.0.0.1}\n"))
+    with pytest.raises(TypeError):
+        config.hosts["b.example.com"] = config.hosts["a.example.com"]
+    with pytest.raises(AttributeError):
+        config.sbc.fqdn = "x.example.com"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -216,7 +217,7 @@ def parse(
         path=file,
         sbc=sbc,
         connections=conns,
-        hosts=hosts,
+        hosts=MappingProxyType(hosts),
         syslog=syslog,
         trace=trace or TraceSettings(),
         profiles_dir=extra_dir,
