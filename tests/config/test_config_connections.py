@@ -256,13 +256,20 @@ connections:
     messages = [str(w) for w in config.warnings]
     assert any("sbc.listen: warning: no TLS listener" in m for m in messages)
     assert any("share sbc.fqdn sbc.example.com" in m and "AT-17" in m for m in messages)
-    assert any(
-        "Teams1 allows only part of Microsoft's ranges (52.114.0.0/16)" in m for m in messages
-    )
-    assert not any("Other1 allows only part" in m for m in messages)
+    assert [m.split(": ", 1)[1] for m in messages if "only part" in m] == [
+        "connections[0].allowlist: warning: Teams allows only part of Microsoft's ranges "
+        "(52.114.0.0/16); allow 52.112.0.0/14 and 52.120.0.0/14 or OPTIONS and calls from "
+        "other Microsoft proxies are dropped (AT-7)"
+    ]
     assert any("Loop points at the SBC's own FQDN" in m for m in messages)
-    assert any("Other1 has the same target as Teams1" in m for m in messages)
-    assert all(w.line is not None for w in config.warnings if w.field != "connections")
+    assert any(
+        "connections[1].name: warning: Other reaches the same peer as Teams" in m for m in messages
+    )
+    assert any(
+        f"{path}:7: connections[1].profile: warning: Teams connections Other, Teams" in m
+        for m in messages
+    )
+    assert all(w.line is not None for w in config.warnings if "does not exist" not in w.message)
 
 
 def test_group_and_lookup(write_config: WriteConfig) -> None:

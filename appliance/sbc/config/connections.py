@@ -127,6 +127,7 @@ def _build(
                 group=values["group"] or name,
                 numbers=numbers,
                 origin=f"{doc.file}:{line_of(node)}",
+                entry=path,
             )
         )
     return out

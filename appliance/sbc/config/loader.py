@@ -60,45 +60,67 @@ def _section(values: dict[str, Any], name: str) -> Node | None:
     return value
 
 
-def _issue_at(conn: Connection, field: str, message: str, severity: Severity) -> ConfigIssue:
-    file, _, line = conn.origin.rpartition(":")
-    return ConfigIssue(file, int(line) if line.isdigit() else None, field, message, severity)
-
-
 def _warn(log: IssueLog, conn: Connection, field: str, message: str) -> None:
-    log.add(_issue_at(conn, field, message, Severity.WARNING))
+    """A warning at a connection's entry; `field` is relative to the entry."""
+    file, _, line = conn.origin.rpartition(":")
+    number = int(line) if line.isdigit() else None
+    log.add(ConfigIssue(file, number, f"{conn.entry}.{field}", message, Severity.WARNING))
 
 
-def _cross_checks(log: IssueLog, sbc: SbcSettings, conns: tuple[Connection, ...]) -> None:
-    """Warnings that need the whole file: each names a field-level symptom seen in the field."""
-    teams_groups = sorted({c.group for c in conns if c.kind == "teams"})
-    first_teams = next((c for c in conns if c.kind == "teams"), None)
-    if first_teams and sbc.listener("tls") is None:
-        _warn(
-            log,
-            first_teams,
-            "sbc.listen",
-            "no TLS listener: Teams connects to the SBC over TLS only (add transport tls)",
+def _cross_checks(doc: Doc, sbc: SbcSettings, conns: tuple[Connection, ...]) -> None:
+    """Warnings that need the whole file, each about a failure seen in the field.
+
+    Checks run once per admin entry, not per expanded connection (Teams1..3).
+    """
+    teams = [c for c in conns if c.kind == "teams"]
+    if teams and sbc.listener("tls") is None:
+        line = doc.lines.get("sbc.listen") or doc.lines.get("sbc")
+        doc.log.add(
+            ConfigIssue(
+                doc.file,
+                line,
+                "sbc.listen",
+                "no TLS listener: Teams connects to the SBC over TLS only (add transport tls)",
+                Severity.WARNING,
+            )
         )
-    if len(teams_groups) > 1 and first_teams:
-        _warn(
-            log,
-            first_teams,
-            "connections",
-            f"Teams connections {', '.join(teams_groups)} share sbc.fqdn {sbc.fqdn}; Teams "
-            "identifies the tenant by the Contact FQDN, so one FQDN must not serve two "
-            "tenants or services (AT-17)",
-        )
-    seen: dict[tuple[str, int | None, str], str] = {}
+    entries: dict[str, Connection] = {}  # the first connection of each admin entry
     for conn in conns:
-        if conn.host == sbc.fqdn:
-            _warn(log, conn, "host", f"{conn.name} points at the SBC's own FQDN {sbc.fqdn}")
+        entries.setdefault(conn.entry, conn)
+    teams_entries = [c for c in entries.values() if c.kind == "teams"]
+    if len(teams_entries) > 1:
+        names = ", ".join(sorted(c.group for c in teams_entries))
+        _warn(
+            log=doc.log,
+            conn=teams_entries[1],
+            field="profile",
+            message=(
+                f"Teams connections {names} share sbc.fqdn {sbc.fqdn}; Teams identifies the "
+                "tenant by the Contact FQDN, so one FQDN must not serve two tenants or services "
+                "(AT-17)"
+            ),
+        )
+    owner: dict[tuple[str, int | None, str], Connection] = {}
+    warned: set[str] = set()
+    for conn in conns:
         key = (conn.host, conn.port, conn.transport)
-        if key in seen:
-            _warn(log, conn, "host", f"{conn.name} has the same target as {seen[key]} ({conn.uri})")
-        seen.setdefault(key, conn.name)
+        first = owner.setdefault(key, conn)
+        if conn.entry in warned:
+            continue
+        if conn.host == sbc.fqdn:
+            warned.add(conn.entry)
+            _warn(doc.log, conn, "host", f"{conn.name} points at the SBC's own FQDN {sbc.fqdn}")
+        elif first is not conn and first.entry != conn.entry:
+            warned.add(conn.entry)
+            _warn(
+                doc.log,
+                conn,
+                "name",
+                f"{conn.group} reaches the same peer as {first.group} ({conn.uri})",
+            )
+    for conn in entries.values():
         if conn.kind == "teams":
-            _check_teams_allowlist(log, conn)
+            _check_teams_allowlist(doc.log, conn)
 
 
 def _covered(allow: tuple[IPNetwork, ...], target: IPNetwork) -> bool:
@@ -120,7 +142,7 @@ def _check_teams_allowlist(log: IssueLog, conn: Connection) -> None:
             log,
             conn,
             "allowlist",
-            f"{conn.name} allows only part of Microsoft's ranges "
+            f"{conn.group} allows only part of Microsoft's ranges "
             f"({', '.join(map(str, partial))}); allow 52.112.0.0/14 and 52.120.0.0/14 or "
             "OPTIONS and calls from other Microsoft proxies are dropped (AT-7)",
         )
@@ -209,7 +231,7 @@ def parse(
                 Severity.WARNING,
             )
         )
-    _cross_checks(log, sbc, conns)
+    _cross_checks(doc, sbc, conns)
     _check_files(log, file, sbc, conns, syslog, require_files, doc.lines)
     if log.errors:
         return None, log

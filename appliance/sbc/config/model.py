@@ -144,7 +144,8 @@ class Connection:
     priority: int
     group: str
     numbers: NumberPlan | None
-    origin: str = field(default="", compare=False)
+    origin: str = field(default="", compare=False)  # "file:line" of the admin's entry
+    entry: str = field(default="", compare=False)  # its field path, "connections[1]"
 
     @property
     def host_is_ip(self) -> bool:
