@@ -124,3 +124,12 @@ def test_log_settings(write_config: WriteConfig) -> None:
     assert (remote.host, remote.port, remote.protocol) == ("192.0.2.50", 6514, "tls")
     assert remote.ca_file == "/data/ca.pem"
     assert remote.hostname == "sbc.example.com" and remote.facility == "local0"
+
+
+def test_trace_settings(write_config: WriteConfig) -> None:
+    from sbc.config import load_config, trace_settings
+
+    config = load_config(write_config(UDP_ONLY + "trace: {enabled: true, files: 2}\n"))
+    run = trace_settings(config)
+    assert (run.path, run.include_options, run.files) == (Path("/data/trace/sip.pcap"), False, 2)
+    assert run.max_bytes == config.trace.max_bytes

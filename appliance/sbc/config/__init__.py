@@ -8,7 +8,7 @@ Connections come from profile data files (`sbc/profiles/*.yaml`, plus /data/prof
 
 from .allow import Allowlist
 from .check import check_main
-from .convert import log_settings
+from .convert import log_settings, trace_settings
 from .holder import ConfigHolder, ReloadResult
 from .issues import ConfigError, ConfigIssue, Severity
 from .loader import check, load_config, loads
@@ -56,4 +56,5 @@ __all__ = [
     "loads",
     "log_settings",
     "save_config",
+    "trace_settings",
 ]

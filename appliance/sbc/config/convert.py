@@ -1,12 +1,13 @@
 """Hand config sections to the modules that run them, in those modules' own types.
 
-`sbc.logs` has its own `SyslogSettings` (queue sizes, local socket); the config keeps
-only what the admin sets, and this is the one place that maps one onto the other.
+`sbc.logs` and `sbc.trace` have their own settings types (queue sizes, local socket);
+the config keeps only what the admin sets, and this is the one place that maps them.
 """
 
 from __future__ import annotations
 
 from ..logs.settings import SyslogSettings as LogSettings
+from ..trace.control import TraceSettings as TraceRunSettings
 from .model import Config
 
 
@@ -27,3 +28,9 @@ def log_settings(config: Config) -> LogSettings:
         facility=remote.facility,
         hostname=remote.hostname or config.sbc.fqdn,
     )
+
+
+def trace_settings(config: Config) -> TraceRunSettings:
+    """The `trace:` section for `sbc.trace` (whether to start it is `config.trace.enabled`)."""
+    t = config.trace
+    return TraceRunSettings(t.path, t.include_options, t.max_bytes, t.files)
