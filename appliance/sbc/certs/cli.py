@@ -1,0 +1,220 @@
+"""The `sbc cert ...` and `sbc tls-check` sub-commands (argparse adapter, no logic).
+
+`appliance/sbc/cli.py` wires them in with `add_parser(subparsers)` and calls
+`args.func(args)`, which returns the exit status: 0 done, 1 refused or failed (the reason
+is printed), 2 usage error (argparse). `main(argv)` runs them alone, for tests.
+Every path defaults to the appliance's `/data` and follows `--data-dir`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from .bundle import add_ca, build_bundle
+from .csr import DEFAULT_KEY_SIZE, KEY_SIZES, create_csr
+from .errors import CertError
+from .importer import import_certificate
+from .paths import DATA_DIR, SYSTEM_STORE, CertPaths
+from .show import format_text, show_file, show_installed
+from .tlscheck import tls_check
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `cert` (csr, import, show, add-ca, bundle) and `tls-check`."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", type=Path, default=DATA_DIR, help=f"data folder (default {DATA_DIR})"
+    )
+
+    cert = subparsers.add_parser("cert", help="the SBC certificate and the CA bundle")
+    commands = cert.add_subparsers(dest="cert_command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser(
+        "csr", parents=[common], help="make a new key and a certificate signing request"
+    )
+    p.add_argument("--fqdn", required=True, help="the SBC's public FQDN (CN and SAN)")
+    p.add_argument("--san", action="append", default=[], help="an extra DNS SAN (repeatable)")
+    p.add_argument("--key-size", type=int, choices=KEY_SIZES, default=DEFAULT_KEY_SIZE)
+    p.add_argument("--org", help="organization (O) in the subject")
+    p.add_argument("--country", help="two-letter country code (C) in the subject")
+    p.set_defaults(func=_csr)
+
+    p = commands.add_parser(
+        "import", parents=[common], help="check and install a signed certificate and its chain"
+    )
+    p.add_argument("certificate", type=Path, help="PEM or DER; may hold the chain too")
+    p.add_argument("chain", type=Path, nargs="?", help="intermediates (and root), PEM or DER")
+    p.add_argument("--key", type=Path, help="the private key, if it was not made on this box")
+    p.add_argument("--fqdn", help="the SBC's FQDN (default: the CN of the last CSR)")
+    p.add_argument(
+        "--strict-eku", action="store_true", help="refuse a certificate without clientAuth"
+    )
+    p.set_defaults(func=_import)
+
+    p = commands.add_parser("show", parents=[common], help="show the installed certificate")
+    p.add_argument("file", type=Path, nargs="?", help="show this file instead")
+    p.add_argument("--fqdn", help="also check that this FQDN is in CN and SAN")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_show)
+
+    p = commands.add_parser("add-ca", parents=[common], help="trust a CA (kept across rebuilds)")
+    p.add_argument("file", type=Path, help="the CA certificate(s), PEM or DER")
+    p.set_defaults(func=_add_ca)
+
+    p = commands.add_parser("bundle", parents=[common], help="rebuild the CA bundle")
+    p.add_argument("--system-store", type=Path, default=SYSTEM_STORE)
+    p.set_defaults(func=_bundle)
+
+    p = subparsers.add_parser(
+        "tls-check", parents=[common], help="test a TLS connection and explain a failure"
+    )
+    p.add_argument("target", metavar="HOST[:PORT]", help="port 5061 if omitted")
+    p.add_argument("--servername", help="SNI and name to check (default: HOST)")
+    p.add_argument("--no-client-cert", action="store_true", help="do not present sbc.crt")
+    p.add_argument(
+        "--map", action="append", default=[], metavar="NAME=ADDRESS",
+        help="resolve NAME to ADDRESS (static host map; repeatable)",
+    )
+    p.add_argument("--timeout", type=float, default=5.0)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_tls_check)
+
+
+def _reports_errors(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except CertError as exc:
+            where = f" ({exc.check} check)" if exc.check else ""
+            print(f"error{where}: {exc.message}", file=sys.stderr)
+            if exc.hint:
+                print(f"hint: {exc.hint}", file=sys.stderr)
+            return 1
+        except OSError as exc:
+            print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+@_reports_errors
+def _csr(args: argparse.Namespace) -> int:
+    result = create_csr(
+        CertPaths(args.data_dir), args.fqdn, args.san, key_size=args.key_size,
+        organization=args.org, country=args.country,
+    )
+    print(f"key: {result.key_path} (RSA {args.key_size}, kept until the import)", file=sys.stderr)
+    print(f"CSR: {result.csr_path}; have it signed by a public CA, then `sbc cert import`",
+          file=sys.stderr)
+    sys.stdout.write(result.csr_pem.decode("ascii"))
+    return 0
+
+
+@_reports_errors
+def _import(args: argparse.Namespace) -> int:
+    paths = CertPaths(args.data_dir)
+    fqdn = args.fqdn or _fqdn_of_last_csr(paths)
+    result = import_certificate(
+        args.certificate.read_bytes(),
+        args.chain.read_bytes() if args.chain else None,
+        fqdn=fqdn,
+        paths=paths,
+        key_data=args.key.read_bytes() if args.key else None,
+        require_client_auth=args.strict_eku,
+        cert_source=str(args.certificate),
+        chain_source=str(args.chain),
+    )
+    print(result.summary())
+    return 0
+
+
+def _fqdn_of_last_csr(paths: CertPaths) -> str:
+    if paths.csr.exists():
+        try:
+            csr = x509.load_pem_x509_csr(paths.csr.read_bytes())
+        except ValueError:
+            csr = None
+        names = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME) if csr else []
+        if names:
+            return str(names[0].value)
+    raise CertError("which FQDN is the certificate for?", check="fqdn", hint="give --fqdn")
+
+
+@_reports_errors
+def _show(args: argparse.Namespace) -> int:
+    if args.file:
+        info = show_file(args.file, fqdn=args.fqdn)
+    else:
+        info = show_installed(CertPaths(args.data_dir), fqdn=args.fqdn)
+    print(json.dumps(info, indent=2) if args.json else format_text(info))
+    return 0
+
+
+@_reports_errors
+def _add_ca(args: argparse.Namespace) -> int:
+    report = add_ca(args.file.read_bytes(), CertPaths(args.data_dir), source=str(args.file))
+    for name in report.added:
+        print(f"added: {name}")
+    for name in report.already_present:
+        print(f"already trusted: {name}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    print(report.bundle.summary())
+    return 0
+
+
+@_reports_errors
+def _bundle(args: argparse.Namespace) -> int:
+    paths = CertPaths(args.data_dir)
+    print(build_bundle(paths, system_store=args.system_store).summary())
+    return 0
+
+
+@_reports_errors
+def _tls_check(args: argparse.Namespace) -> int:
+    paths = CertPaths(args.data_dir)
+    host_map = {}
+    for item in args.map:
+        name, sep, address = item.partition("=")
+        if not sep or not name or not address:
+            raise CertError(f"--map {item!r}: expected NAME=ADDRESS", check="usage")
+        host_map[name.lower().rstrip(".")] = address
+    use_cert = not args.no_client_cert and paths.cert.exists()
+    try:
+        result = tls_check(
+            args.target,
+            ca_bundle=paths.ca_bundle,
+            cert=paths.cert if use_cert else None,
+            key=paths.key if use_cert else None,
+            servername=args.servername,
+            host_map=host_map,
+            timeout=args.timeout,
+        )
+    except ValueError as exc:
+        raise CertError(str(exc), check="usage") from exc
+    print(json.dumps(result.to_dict(), indent=2) if args.json else result.format_text())
+    return 0 if result.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sub-commands on their own: `python -m sbc.certs.cli cert show`."""
+    parser = argparse.ArgumentParser(prog="sbc")
+    add_parser(parser.add_subparsers(dest="command", metavar="COMMAND", required=True))
+    args = parser.parse_args(argv)
+    func: Handler = args.func
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
