@@ -154,3 +154,9 @@ def test_add_ca_refuses_expired(paths: CertPaths) -> None:
 
 def test_fingerprint_text_format(lab_ca: LabCA) -> None:
     assert re.fullmatch(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", fingerprint_text(lab_ca.root.cert))
+
+
+def test_build_creates_data_dir(tmp_path: Path, system_store: Path) -> None:
+    paths = CertPaths(tmp_path / "new" / "data")
+    build_bundle(paths, system_store=system_store)
+    assert paths.ca_bundle.exists()

@@ -44,7 +44,7 @@ def check(lab: LabFiles, port: int, *, host: str = TEAMS, with_cert: bool = True
         host_map=HOSTS,
         timeout=3,
         settle=0.5,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

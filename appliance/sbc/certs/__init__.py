@@ -16,6 +16,7 @@ module does one job:
 - `show`      a certificate as text or as a dict for JSON
 - `tls`       `ssl.SSLContext` factories for the server and client roles
 - `tlscheck`  `sbc tls-check`: a handshake with explanations in plain words
+- `tlswire`   what the handshake said (peer chain, certificate request, alerts)
 - `cli`       the `sbc cert ...` and `sbc tls-check` sub-commands
 - `testpki`   a throwaway CA and certificates for tests and labs
 """

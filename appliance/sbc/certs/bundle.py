@@ -138,6 +138,7 @@ def build_bundle(
 ) -> BundleReport:
     """Write `paths.ca_bundle` from the system store, the shipped roots and the admin's."""
     when = now or compat.now_utc()
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
     report = BundleReport(path=paths.ca_bundle)
     entries: list[tuple[str, x509.Certificate]] = []
     seen: set[bytes] = set()
@@ -223,6 +224,7 @@ def add_ca(
                 f"{name} is an intermediate, not a root: the SBC will trust every "
                 "certificate it issued"
             )
+    paths.data_dir.mkdir(parents=True, exist_ok=True)
     existing = load_bundle(paths.ca_extra)
     have = {fingerprint(c) for c in existing}
     added, present = [], []

@@ -76,7 +76,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(func=_bundle)
 
     p = subparsers.add_parser(
-        "tls-check", parents=[common], help="test a TLS connection and explain a failure"
+        "tls-check",
+        parents=[common],
+        help="test a TLS connection and explain a failure",
+        epilog="Microsoft's test endpoint for Direct Routing SBCs: "
+        "sbc tls-check sip.mspki.pstnhub.microsoft.com",
     )
     p.add_argument("target", metavar="HOST[:PORT]", help="port 5061 if omitted")
     p.add_argument("--servername", help="SNI and name to check (default: HOST)")
