@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import ssl
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from certs_loopback import OneShotServer
+
+# The helper module next to this file, importable under any pytest import mode.
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from certs_loopback import OneShotServer  # noqa: E402
 from sbc.certs.paths import CertPaths
 from sbc.certs.testpki import LabCA
 
