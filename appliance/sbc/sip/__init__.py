@@ -14,6 +14,10 @@ Checking and answering
     raise `SipPeerError`; ``error_response(err, to_tag=...)`` is the answer to send (or
     None). ``build_response(req, 200, to_tag=..., headers=[...])`` answers a good request.
 
+Authenticating (REGISTER, or any request answered 401/407)
+    ``DigestClient(user, password, rand).answer(resp_401, method, str(uri))`` -> the
+    Authorization / Proxy-Authorization headers for the retry (MD5, SHA-256, qop=auth).
+
 Building requests
     ``build_request(method, uri, from_addr=..., to_addr=..., call_id=..., cseq=...,
     via=Via("TLS", host, port, {"branch": new_branch(rand)}), contact=...)``.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 from .address import Address, parse_address, parse_address_list
 from .builders import build_ack, build_cancel, build_request, build_response
+from .digest import Challenge, DigestClient, challenges_of, choose, parse_challenges
 from .endpoint import Endpoint, response_destination, stamp_received
 from .errors import SipPeerError, SipUsageError
 from .fields import MAGIC_COOKIE, CSeq, MediaType, Via, parse_cseq, parse_via
@@ -51,6 +56,8 @@ __all__ = [
     "Address",
     "BadMessage",
     "CSeq",
+    "Challenge",
+    "DigestClient",
     "Endpoint",
     "Headers",
     "KeepAlivePing",
@@ -73,12 +80,15 @@ __all__ = [
     "build_request",
     "build_response",
     "canonical_name",
+    "challenges_of",
+    "choose",
     "error_response",
     "new_branch",
     "new_call_id",
     "new_tag",
     "parse_address",
     "parse_address_list",
+    "parse_challenges",
     "parse_cseq",
     "parse_datagram",
     "parse_uri",
