@@ -34,6 +34,8 @@ from sbc.sip import (
     validate_response,
 )
 from sbc.sip.parser import Limits
+from sbc.sip.transaction import Deliver, TimerConfig
+from sbc.sip.transaction_layer import TransactionLayer
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "rfc4475"
 SBC = ServerPolicy()
@@ -91,7 +93,7 @@ OUTCOMES: dict[str, Outcome] = {
     "mismatch01.dat": reject(400),
     "mismatch02.dat": reject(400),
     "bigcode.dat": DROP,
-    # transaction: "process" with RFC 2543 matching (the transaction layer test covers it)
+    # transaction: "process" with RFC 2543 matching (see check_2543)
     "badbranch.dat": Outcome("accept"),
     # semantic
     "insuf.dat": reject(400),
@@ -109,7 +111,7 @@ OUTCOMES: dict[str, Outcome] = {
     "cparam02.dat": Outcome("parse", policy=REGISTRAR),
     "regescrt.dat": Outcome("parse", policy=REGISTRAR),
     "sdp01.dat": reject(406),  # chosen over 488: the offer is fine, the Accept is not
-    # compat: "process" (RFC 2543 style); the transaction layer test covers matching
+    # compat: "process" (RFC 2543 style, see check_2543)
     "inv2543.dat": ACCEPT,
 }
 
@@ -387,9 +389,16 @@ def check_bcast(data: bytes) -> None:
 
 
 def check_2543(data: bytes) -> None:
+    """Processed with RFC 2543 matching: one transaction, its retransmission absorbed
+    (test_transaction_layer.py follows these two files through ACK and final response)."""
     msg = _req(data)
     assert not msg.top_via.has_cookie
-    assert Endpoint("192.0.2.1", 5060).transport == "udp"
+    layer = TransactionLayer(TimerConfig(trying_delay=None))
+    source = Endpoint("192.0.2.1", 5060)
+    [deliver] = layer.receive(msg, source, 0.0)
+    assert isinstance(deliver, Deliver) and deliver.message is msg
+    assert layer.receive(_req(data), source, 0.5) == []
+    assert len(layer.servers) == 1
 
 
 EXTRA_CHECKS: dict[str, Callable[[bytes], None]] = {

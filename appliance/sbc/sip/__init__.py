@@ -18,6 +18,17 @@ Authenticating (REGISTER, or any request answered 401/407)
     ``DigestClient(user, password, rand).answer(resp_401, method, str(uri))`` -> the
     Authorization / Proxy-Authorization headers for the retry (MD5, SHA-256, qop=auth).
 
+Transactions (RFC 3261 §17, RFC 6026), all timers on the caller's clock
+    ``layer = TransactionLayer(TimerConfig(t1=0.5, t2=4, t4=5))``;
+    ``tx, actions = layer.send_request(req, Endpoint(host, port, "tls"), now)``;
+    ``actions = layer.receive(message, source_endpoint, now)`` for everything that came in
+    (validated first); ``layer.send_response(server_tx, resp, now)``;
+    ``layer.cancel(invite_tx, now)``. Sleep until ``layer.next_timer()``, then call
+    ``layer.handle_timer(now)``. Actions: `Send` (write it), `Deliver` (a response for
+    a client transaction, a new request with its server transaction, or a stray with
+    ``transaction=None``), `Timeout` (treat as 408), `TransportError`, `Terminated`.
+    Transport failures go back in with ``layer.transport_error(tx, now)``.
+
 Building requests
     ``build_request(method, uri, from_addr=..., to_addr=..., call_id=..., cseq=...,
     via=Via("TLS", host, port, {"branch": new_branch(rand)}), contact=...)``.
@@ -29,6 +40,11 @@ from __future__ import annotations
 
 from .address import Address, parse_address, parse_address_list
 from .builders import build_ack, build_cancel, build_request, build_response
+from .client_transaction import (
+    ClientInviteTransaction,
+    ClientNonInviteTransaction,
+    ClientTransaction,
+)
 from .digest import Challenge, DigestClient, challenges_of, choose, parse_challenges
 from .endpoint import Endpoint, response_destination, stamp_received
 from .errors import SipPeerError, SipUsageError
@@ -39,6 +55,23 @@ from .ids import RandomBytes, new_branch, new_call_id, new_tag
 from .message import Message, Request, Response
 from .parser import DEFAULT_LIMITS, Limits, parse_datagram
 from .reasons import reason_phrase
+from .server_transaction import (
+    ServerInviteTransaction,
+    ServerNonInviteTransaction,
+    ServerTransaction,
+)
+from .transaction import (
+    Action,
+    Deliver,
+    Send,
+    State,
+    Terminated,
+    Timeout,
+    TimerConfig,
+    Transaction,
+    TransportError,
+)
+from .transaction_layer import TransactionLayer
 from .uri import AbsoluteUri, SipUri, TelUri, Uri, parse_uri, uri_equal
 from .validate import (
     DEFAULT_POLICY,
@@ -49,6 +82,22 @@ from .validate import (
 )
 
 __all__ = [
+    "Action",
+    "ClientInviteTransaction",
+    "ClientNonInviteTransaction",
+    "ClientTransaction",
+    "Deliver",
+    "Send",
+    "ServerInviteTransaction",
+    "ServerNonInviteTransaction",
+    "ServerTransaction",
+    "State",
+    "Terminated",
+    "Timeout",
+    "TimerConfig",
+    "Transaction",
+    "TransactionLayer",
+    "TransportError",
     "DEFAULT_LIMITS",
     "DEFAULT_POLICY",
     "MAGIC_COOKIE",
