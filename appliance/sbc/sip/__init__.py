@@ -29,6 +29,13 @@ Transactions (RFC 3261 §17, RFC 6026), all timers on the caller's clock
     ``transaction=None``), `Timeout` (treat as 408), `TransportError`, `Terminated`.
     Transport failures go back in with ``layer.transport_error(tx, now)``.
 
+Dialogs (RFC 3261 §12), one per call leg; a B2BUA holds two
+    ``Dialog.from_uac(invite, resp)`` / ``Dialog.from_uas(invite, our_resp)``, keyed by
+    ``DialogId`` (``DialogId.of_request(req)`` / ``.of_response(resp)`` find them);
+    ``dialog.create_request("BYE", via)``, ``dialog.create_ack(invite, via)``,
+    ``dialog.receive_request(req)`` / ``receive_response(req, resp)``; ``PendingAck``
+    resends our 2xx to an INVITE until the ACK (``AckTimeout``: send BYE).
+
 Building requests
     ``build_request(method, uri, from_addr=..., to_addr=..., call_id=..., cseq=...,
     via=Via("TLS", host, port, {"branch": new_branch(rand)}), contact=...)``.
@@ -45,6 +52,7 @@ from .client_transaction import (
     ClientNonInviteTransaction,
     ClientTransaction,
 )
+from .dialog import AckTimeout, Dialog, DialogId, DialogState, PendingAck
 from .digest import Challenge, DigestClient, challenges_of, choose, parse_challenges
 from .endpoint import Endpoint, response_destination, stamp_received
 from .errors import SipPeerError, SipUsageError
@@ -82,6 +90,11 @@ from .validate import (
 )
 
 __all__ = [
+    "AckTimeout",
+    "Dialog",
+    "DialogId",
+    "DialogState",
+    "PendingAck",
     "Action",
     "ClientInviteTransaction",
     "ClientNonInviteTransaction",
