@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
+from sbc.sip import Address, Endpoint, Request, Via, build_request, parse_uri
+
 
 def counter_random() -> Callable[[int], bytes]:
     """A deterministic random source: 01 02 03 ... so identifiers are predictable."""
@@ -47,3 +49,19 @@ INVITE = crlf(
     "\n"
     "v=0\n"
 )
+
+
+UDP = Endpoint("192.0.2.20", 5060, "udp")
+TCP = Endpoint("192.0.2.20", 5060, "tcp")
+
+
+def request(method: str = "OPTIONS", branch: str = "z9hG4bKt1") -> Request:
+    return build_request(
+        method,
+        parse_uri("sip:peer@192.0.2.20"),
+        from_addr=Address(parse_uri("sip:sbc@example.com"), params={"tag": "ft"}),
+        to_addr=Address(parse_uri("sip:peer@192.0.2.20")),
+        call_id="call-1",
+        cseq=1,
+        via=Via("UDP", "192.0.2.1", 5060, {"branch": branch}),
+    )

@@ -21,8 +21,7 @@ from sbc.sip.transaction import Deliver, Send, State, Terminated, Timeout
 from sbc.sip.transaction_layer import TransactionLayer
 
 from .clock import kinds, run
-from .helpers import INVITE, OPTIONS
-from .test_transactions import UDP, request
+from .helpers import INVITE, OPTIONS, UDP, request
 
 PEER = Endpoint("198.51.100.7", 40000, "udp")
 DATA = Path(__file__).resolve().parent.parent / "data" / "rfc4475"

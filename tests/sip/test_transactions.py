@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sbc.sip import (
-    Address,
-    Endpoint,
     Request,
     SipUsageError,
-    Via,
-    build_request,
     build_response,
-    parse_uri,
 )
 from sbc.sip.client_transaction import ClientInviteTransaction, ClientNonInviteTransaction
 from sbc.sip.server_transaction import ServerInviteTransaction, ServerNonInviteTransaction
@@ -26,22 +21,9 @@ from sbc.sip.transaction import (
 )
 
 from .clock import kinds, run
+from .helpers import TCP, UDP, request
 
-UDP = Endpoint("192.0.2.20", 5060, "udp")
-TCP = Endpoint("192.0.2.20", 5060, "tcp")
 CONFIG = TimerConfig()
-
-
-def request(method: str = "OPTIONS", branch: str = "z9hG4bKt1") -> Request:
-    return build_request(
-        method,
-        parse_uri("sip:peer@192.0.2.20"),
-        from_addr=Address(parse_uri("sip:sbc@example.com"), params={"tag": "ft"}),
-        to_addr=Address(parse_uri("sip:peer@192.0.2.20")),
-        call_id="call-1",
-        cseq=1,
-        via=Via("UDP", "192.0.2.1", 5060, {"branch": branch}),
-    )
 
 
 def sends(events: list) -> list[int]:  # type: ignore[type-arg]
