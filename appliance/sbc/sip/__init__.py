@@ -41,6 +41,13 @@ Building requests
     via=Via("TLS", host, port, {"branch": new_branch(rand)}), contact=...)``.
     ``new_branch(rand)``, ``new_tag(rand)``, ``new_call_id(rand, host)`` take the random
     source (``os.urandom`` in production), so the core holds no random state.
+
+Choices where the RFCs leave room (details in the modules named)
+    A missing Max-Forwards is tolerated (`validate`). Requests without a z9hG4bK branch
+    are matched the RFC 2543 way, not refused (`transaction_layer`). The INVITE server
+    transaction sends 100 Trying itself 200 ms after the INVITE unless the TU answered
+    (`TimerConfig.trying_delay`). INVITE transactions have RFC 6026's Accepted state.
+    A UAC drops responses with more than one Via or a broadcast/multicast Via.
 """
 
 from __future__ import annotations
