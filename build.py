@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Builds the OpenSBC installer ISO: `dist/<name>-<version>.iso`, its .sha256 and manifest.
+
+Run through `make iso`, which installs the host packages and the virtual environment
+first. Settings come from OPENSBC_* environment variables or the flags below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from imagebuild import pipeline, settings
+from imagebuild.run import BuildError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mirror", help="Debian mirror (default: the host's apt mirror)")
+    parser.add_argument("--security-mirror", help="Debian security mirror")
+    parser.add_argument("--compression", choices=["xz", "zstd"], help="squashfs compression")
+    parser.add_argument("--until", choices=pipeline.STEPS, default="iso", help="stop after step")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every command")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    try:
+        overrides = {
+            k: v
+            for k, v in (
+                ("mirror", args.mirror),
+                ("security_mirror", args.security_mirror),
+                ("compression", args.compression),
+            )
+            if v
+        }
+        conf = settings.load(**overrides)
+        pipeline.build(conf, until=args.until)
+    except BuildError as exc:
+        logging.getLogger("build").error("build failed: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

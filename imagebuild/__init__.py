@@ -1,0 +1,1 @@
+"""The ISO build pipeline behind build.py: rootfs (diskimage-builder) -> squashfs -> ISO."""

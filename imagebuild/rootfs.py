@@ -1,0 +1,164 @@
+"""Step 1: the root filesystem, built by diskimage-builder as a tar and unpacked.
+
+diskimage-builder's raw/qcow2 outputs need device-mapper, which these build hosts
+lack, so the build asks for `-t tar` and unpacks it. DIB tars the tree while the
+host's /dev is still bind-mounted, so /dev is left out when unpacking.
+
+Caching: the tar is kept under a key made of the OS inputs (elements, overlay,
+release, mirrors). When only the project's Python sources changed, the cached tree
+gets the new wheel through the element's own install script, run in a chroot, instead
+of a full diskimage-builder run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+from passlib.hash import sha512_crypt
+
+from .run import ROOT_HINT, run
+from .settings import ROOT, Settings
+
+log = logging.getLogger("build")
+
+PYTHON_SOURCES = ("appliance/sbc", "installer", "firstboot", "pyproject.toml")
+WHEEL_SCRIPT = "opensbc/install.d/50-opensbc-python"
+DIB_HINT = (
+    "read the diskimage-builder output above; a failing apt step usually means the "
+    "mirror is unreachable (set OPENSBC_MIRROR); 'make clean' drops stale caches"
+)
+
+
+def _digest(keys: Iterable[str], tops: Iterable[Path]) -> str:
+    h = hashlib.sha256()
+    for key in keys:
+        h.update(key.encode() + b"\0")
+    for base in tops:
+        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            h.update(str(path.relative_to(ROOT)).encode() + b"\0")
+            h.update(oct(path.stat().st_mode & 0o111).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def os_digest(settings: Settings) -> str:
+    """What the diskimage-builder run depends on."""
+    keys = (settings.release, settings.mirror, settings.security_mirror, settings.version,
+            settings.root_password)
+    return _digest(keys, (settings.elements_dir, settings.overlay_dir))
+
+
+def python_digest() -> str:
+    """What the project's wheel depends on."""
+    return _digest((), (ROOT / top for top in PYTHON_SOURCES))
+
+
+def build_wheel(out: Path) -> Path:
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, ROOT],
+        hint="the project's wheel did not build: check pyproject.toml")
+    wheels = sorted(out.glob("opensbc-*.whl"))
+    return wheels[-1]
+
+
+def stage(settings: Settings, digest: str) -> Path:
+    """The folder the element reads: wheel, overlay, root hash, release file."""
+    out = settings.build_dir / "stage"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    build_wheel(out)
+    shutil.copytree(settings.overlay_dir, out / "overlay", symlinks=True)
+    (out / "root.hash").write_text(sha512_crypt.hash(settings.root_password) + "\n")
+    (out / "release").write_text(
+        f"NAME={settings.name}\nVERSION={settings.version}\nBUILD={digest}\n"
+    )
+    return out
+
+
+def build_tar(settings: Settings) -> tuple[Path, str]:
+    """The rootfs tar for these OS inputs and the Python digest baked into it."""
+    cache = settings.cache_dir
+    cache.mkdir(parents=True, exist_ok=True)
+    digest = os_digest(settings)
+    tar, baked = cache / f"rootfs-{digest}.tar", cache / f"rootfs-{digest}.python"
+    if tar.exists() and baked.exists():
+        log.info("rootfs: OS layer %s from the cache", digest)
+        return tar, baked.read_text().strip()
+    for old in cache.glob("rootfs-*"):
+        old.unlink()
+    py = python_digest()
+    staged = stage(settings, digest)
+    env = dict(os.environ)
+    env.update(
+        ELEMENTS_PATH=str(settings.elements_dir),
+        DIB_RELEASE=settings.release,
+        DIB_DISTRIBUTION_MIRROR=settings.mirror,
+        DIB_DEBIAN_SECURITY_MIRROR=settings.security_mirror,
+        DIB_IMAGE_CACHE=str(cache / "dib"),
+        DIB_DEBOOTSTRAP_CACHE="1",
+        DIB_DEBIAN_USE_DEBOOTSTRAP_CACHE="1",
+        DIB_OPENSBC_STAGE=str(staged),
+        TMPDIR=str(settings.build_dir / "tmp"),
+        PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+    )
+    (settings.build_dir / "tmp").mkdir(parents=True, exist_ok=True)
+    out = cache / f"dib-{digest}"
+    run(["disk-image-create", "--no-tmpfs", "-t", "tar", "-o", out, "debian-minimal", "opensbc"],
+        env=env, stream=True, hint=DIB_HINT)
+    Path(f"{out}.tar").rename(tar)
+    shutil.rmtree(f"{out}.d", ignore_errors=True)
+    baked.write_text(py + "\n")
+    return tar, py
+
+
+def unpack(settings: Settings, tar: Path) -> Path:
+    """Unpacks the rootfs tar, leaving out the host's /dev that DIB captured."""
+    tree = settings.build_dir / "rootfs"
+    if tree.exists():
+        run(["rm", "-rf", "--one-file-system", tree], hint=ROOT_HINT)
+    tree.mkdir(parents=True)
+    run(["tar", "-xpf", tar, "-C", tree, "--numeric-owner", "--exclude=./dev/*"],
+        hint=ROOT_HINT)
+    for sub in ("proc", "sys", "dev", "run", "tmp"):
+        (tree / sub).mkdir(exist_ok=True)
+    return tree
+
+
+def refresh_python(settings: Settings, tree: Path) -> None:
+    """Replaces the project's wheel in an unpacked tree, with the element's own script."""
+    site = tree / "usr/local/lib/python3.11/dist-packages"
+    for record in site.glob("opensbc-*.dist-info/RECORD"):
+        for line in record.read_text().splitlines():
+            rel = line.split(",")[0]
+            target = (site / rel).resolve()
+            if target.is_relative_to(tree) and target.is_file():
+                target.unlink()
+        shutil.rmtree(record.parent)
+    stage_dir = tree / "tmp/opensbc-stage"
+    shutil.rmtree(stage_dir, ignore_errors=True)
+    stage_dir.mkdir(parents=True)
+    build_wheel(stage_dir)
+    script = stage_dir / "install-wheel"
+    shutil.copy2(settings.elements_dir / WHEEL_SCRIPT, script)
+    run(["chroot", tree, "env", "OPENSBC_STAGE=/tmp/opensbc-stage", "/bin/bash",
+         "/tmp/opensbc-stage/install-wheel"], hint=ROOT_HINT)
+    shutil.rmtree(stage_dir)
+
+
+def prepare(settings: Settings) -> Path:
+    """The unpacked rootfs with the current Python package in it."""
+    tar, baked = build_tar(settings)
+    tree = unpack(settings, tar)
+    current = python_digest()
+    if baked != current:
+        log.info("rootfs: Python sources changed since the cached build; reinstalling the wheel")
+        refresh_python(settings, tree)
+    return tree

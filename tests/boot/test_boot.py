@@ -1,0 +1,111 @@
+"""Boot tests: the ISO installs itself, powers off, and the disk boots to a login.
+
+Hyper-V stand-ins under QEMU/TCG (see qemu.py). Slow: marked `boot`; CI runs them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .qemu import VM, make_disk
+
+pytestmark = pytest.mark.boot
+
+
+def install(vm: VM, iso: Path, record, label: str) -> None:
+    session = vm.start(iso, f"{label}-install")
+    session.expect(r"Target disk: ", timeout=900)
+    start = session.elapsed()
+    session.expect(r"OpenSBC is installed on", timeout=900)
+    record(f"{label}.install_s", session.elapsed() - start)
+    record(f"{label}.iso_boot_to_installer_s", start)
+    assert session.wait_exit(timeout=300) == 0, "QEMU did not exit cleanly after poweroff"
+
+
+def check_installed_system(vm: VM, label: str, record, iso: Path | None = None) -> None:
+    session = vm.start(iso, f"{label}-boot{'-with-iso' if iso else ''}")
+    try:
+        record(f"{label}.boot_to_login_s{'_with_iso' if iso else ''}", session.login())
+        # Root is the disk's ext4, not the live system's overlay.
+        assert session.run("findmnt -n -o FSTYPE /") == "ext4"
+        assert "ext4" in session.run("findmnt -n -o FSTYPE /data")
+        assert session.run("systemctl show -p LoadState --value opensbc.service") == "loaded"
+        assert session.run("test -e /etc/opensbc/installed && echo yes") == "yes"
+    finally:
+        session.child.sendline("poweroff")
+    assert session.wait_exit(timeout=300) == 0
+
+
+@pytest.fixture(scope="module")
+def gen1(iso: Path, workdir: Path, record) -> VM:
+    vm = VM("gen1", workdir, make_disk(workdir / "gen1.qcow2", "8G"))
+    install(vm, iso, record, "gen1")
+    return vm
+
+
+def test_gen1_installs_and_boots_from_disk(gen1: VM, record) -> None:
+    check_installed_system(gen1, "gen1", record)
+
+
+def test_gen1_iso_left_attached_boots_the_installed_system(gen1: VM, iso: Path, record) -> None:
+    check_installed_system(gen1, "gen1", record, iso=iso)
+
+
+def test_gen1_upgrade_keeps_data(gen1: VM, iso: Path, record) -> None:
+    session = gen1.start(None, "gen1-before-upgrade")
+    session.login()
+    session.run("echo kept > /data/marker && echo old > /root/old-system && sync")
+    session.child.sendline("poweroff")
+    assert session.wait_exit(timeout=300) == 0
+
+    session = gen1.start(iso, "gen1-upgrade")
+    session.expect("Upgrade the installed OpenSBC", timeout=600)
+    session.child.send("u")
+    session.expect(r"Keeping /data", timeout=900)
+    start = session.elapsed()
+    session.expect(r"is upgraded; /data was kept", timeout=900)
+    record("gen1.upgrade_s", session.elapsed() - start)
+    assert session.wait_exit(timeout=300) == 0
+
+    session = gen1.start(None, "gen1-after-upgrade")
+    try:
+        session.login()
+        assert session.run("cat /data/marker") == "kept"
+        assert session.run("test -e /root/old-system && echo old || echo replaced") == "replaced"
+    finally:
+        session.child.sendline("poweroff")
+    assert session.wait_exit(timeout=300) == 0
+
+
+def test_gen2_secure_boot_installs_and_boots(iso: Path, workdir: Path, record) -> None:
+    vm = VM("gen2", workdir, make_disk(workdir / "gen2.qcow2", "8G"))
+    install(vm, iso, record, "gen2")
+    session = vm.start(None, "gen2-boot")
+    try:
+        record("gen2.boot_to_login_s", session.login())
+        assert "SecureBoot enabled" in session.run("mokutil --sb-state")
+        assert session.run("findmnt -n -o FSTYPE /data") == "ext4"
+        assert session.run("systemctl show -p LoadState --value opensbc.service") == "loaded"
+    finally:
+        session.child.sendline("poweroff")
+    assert session.wait_exit(timeout=300) == 0
+
+
+def test_too_small_disk_is_refused_and_untouched(iso: Path, workdir: Path) -> None:
+    disk = workdir / "small.raw"
+    disk.unlink(missing_ok=True)
+    make_disk(disk, "2G", fmt="raw")
+    vm = VM("gen1", workdir, disk, disk_format="raw")
+    session = vm.start(iso, "small-disk")
+    try:
+        session.expect(r"INSTALL FAILED", timeout=900)
+        session.expect(r"too small: it has 2\.0 GiB, OpenSBC needs at least 8\.0 GiB", timeout=30)
+        session.expect(r"stays on", timeout=30)
+        # Still running: the message stays on screen.
+        assert session.child.isalive()
+    finally:
+        session.kill()
+    assert os.stat(disk).st_blocks == 0, "the installer wrote to a disk it refused"
