@@ -36,7 +36,7 @@ class Settings:
     release: str = "bookworm"
     mirror: str = ""
     security_mirror: str = ""
-    compression: Compression = "xz"
+    compression: Compression = "zstd"
     root_password: str = "omc"
     build_dir: Path = ROOT / "build"
     dist_dir: Path = ROOT / "dist"
@@ -142,7 +142,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
             f"no security mirror found for '{release}-security' in this host's apt sources",
             "set OPENSBC_SECURITY_MIRROR=http://<mirror>/debian-security",
         )
-    compression = overrides.get("compression") or env.get("OPENSBC_COMPRESSION", "xz")
+    compression = overrides.get("compression") or env.get("OPENSBC_COMPRESSION", "zstd")
     if compression not in ("xz", "zstd"):
         raise die(f"unknown compression '{compression}'", "use xz (smaller) or zstd (faster)")
     build_dir = Path(overrides.get("build_dir") or env.get("OPENSBC_BUILD_DIR", ROOT / "build"))

@@ -23,6 +23,7 @@ OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.ms.fd")
 Gen = Literal["gen1", "gen2"]
 # Serial output arrives as \r\r\n; match line ends loosely.
 PROMPT = "OPENSBC-TEST# "
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def make_disk(path: Path, size: str, fmt: str = "qcow2") -> Path:
@@ -118,8 +119,13 @@ class Session:
         self.expect("Password: ", timeout=60)
         self.child.sendline(password)
         self.expect(r"[#$] ", timeout=120)
-        # A fixed prompt makes every later command easy to wait for.
-        self.child.sendline(f"export PS1='{PROMPT}' OPENSBC_NO_FIRSTBOOT=1; stty -echo cols 200")
+        # A fixed prompt makes every later command easy to wait for. It is spelt in two
+        # quoted halves so the echo of this very line cannot match it.
+        half = len(PROMPT) // 2
+        self.child.sendline(
+            "bind 'set enable-bracketed-paste off' 2>/dev/null; stty -echo cols 200; "
+            f"export OPENSBC_NO_FIRSTBOOT=1 PS1='{PROMPT[:half]}''{PROMPT[half:]}'"
+        )
         self.expect(re.escape(PROMPT), timeout=60)
         return at_prompt
 
@@ -127,7 +133,7 @@ class Session:
         """Runs a shell command on the guest; returns its output (without the prompt)."""
         self.child.sendline(command)
         self.expect(re.escape(PROMPT), timeout=timeout)
-        out = str(self.child.before)
+        out = ANSI.sub("", str(self.child.before))
         return out.replace("\r", "").strip()
 
     def kill(self) -> None:
