@@ -1,1 +1,5 @@
-"""firstboot"""
+"""The OpenSBC first-boot wizard (console) and the web console's helpers.
+
+`firstboot.main` is the `firstboot` command; `firstboot.pamguard` refuses the default
+password to SSH and Cockpit; `firstboot.voip` edits sbc.yaml for the Cockpit SBC page.
+"""
