@@ -145,7 +145,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
     compression = overrides.get("compression") or env.get("OPENSBC_COMPRESSION", "zstd")
     if compression not in ("xz", "zstd"):
         raise die(f"unknown compression '{compression}'", "use xz (smaller) or zstd (faster)")
-    build_dir = Path(overrides.get("build_dir") or env.get("OPENSBC_BUILD_DIR", ROOT / "build"))
+    build_dir = Path(overrides.get("build_dir") or env.get("OPENSBC_BUILD_DIR") or ROOT / "build")
     return Settings(
         name="opensbc",
         version=__version__,
@@ -154,5 +154,5 @@ def load(env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
         security_mirror=security,
         compression=compression,  # type: ignore[arg-type]
         build_dir=build_dir,
-        dist_dir=Path(overrides.get("dist_dir") or env.get("OPENSBC_DIST_DIR", ROOT / "dist")),
+        dist_dir=Path(overrides.get("dist_dir") or env.get("OPENSBC_DIST_DIR") or ROOT / "dist"),
     )

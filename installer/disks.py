@@ -133,7 +133,9 @@ def choose_install_target(
             "Nothing was written."
         )
     pick = _largest(empty)
-    reason = "the only empty disk" if len(empty) == 1 else f"the largest of {len(empty)} empty disks"
+    reason = (
+        "the only empty disk" if len(empty) == 1 else f"the largest of {len(empty)} empty disks"
+    )
     return Choice(pick, reason)
 
 

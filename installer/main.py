@@ -19,8 +19,15 @@ from pathlib import Path
 
 from . import carry, render, system
 from .console import Console
-from .disks import DATA_LABEL, ROOT_LABEL, Choice, InstallError, choose_install_target, \
-    choose_upgrade_target, gib, partition_node
+from .disks import (
+    DATA_LABEL,
+    ROOT_LABEL,
+    Choice,
+    InstallError,
+    choose_install_target,
+    choose_upgrade_target,
+    partition_node,
+)
 from .plan import ESP_LABEL, make_plan
 
 TARGET = Path("/mnt/target")

@@ -38,7 +38,8 @@ def test_parameters_and_defaults(text: str) -> None:
     assert re.search(r"\[int\]\$ProcessorCount = 2", text)
     assert re.search(r"\[int\]\$MemoryGB = 4", text)
     for name in ("Name", "IsoPath", "SwitchName"):
-        assert re.search(rf"\[Parameter\(Mandatory\)\]\s*(\[[^\]]+\]\)?\s*)*\[string\]\${name}", text)
+        mandatory = rf"\[Parameter\(Mandatory\)\]\s*(\[[^\]]+\]\)?\s*)*\[string\]\${name}"
+        assert re.search(mandatory, text)
 
 
 def test_vm_shape(text: str) -> None:
