@@ -49,6 +49,10 @@ class Paths:
         return self._at("etc/shadow")
 
     @property
+    def hostname(self) -> Path:
+        return self._at("etc/hostname")
+
+    @property
     def hosts(self) -> Path:
         return self._at("etc/hosts")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import signal
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -187,9 +186,10 @@ class Wizard:
         when the machine is plain "opensbc")."""
         try:
             hosts = self.paths.hosts.read_text()
+            hostname = self.paths.hostname.read_text().strip()
         except OSError:
             return None
-        return ident.current_fqdn(hosts, socket.gethostname())
+        return ident.current_fqdn(hosts, hostname)
 
     # --- step 4 -------------------------------------------------------------------
     def apply_step(self, nic: NetInterface, plan: NetworkPlan) -> bool:
