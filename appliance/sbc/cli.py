@@ -1,19 +1,277 @@
-"""The `sbc` command line (placeholder until the signalling-core issue lands)."""
+"""The `sbc` command line.
+
+    sbc run --config /data/sbc.yaml      run in the foreground (systemd: opensbc.service)
+    sbc check --config F                 validate a config file
+    sbc status [--json]                  what the running SBC reports
+    sbc trace start|stop|status          decrypted SIP trace (pcap)
+    sbc cert csr|import|show|add-ca|bundle, sbc tls-check HOST[:PORT]
+    sbc lab-pki DIR                      a throwaway CA and certificates for the lab
+    sbc --version
+
+Exit status: 0 ok, 1 failed (the reason is printed), 2 usage, 3 `status`/`trace`: the
+SBC is not running.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
 import sys
+from pathlib import Path
 
 from . import PRODUCT, __version__
+from .certs import CertError
+from .certs import cli as certs_cli
+from .config import ConfigError, ConfigHolder, check_main
+from .status import TRACE_FILE, find_status, format_status, run_dir
+from .trace import TraceRequest, TraceRequestError, read_request, write_request
+from .trace.control import DEFAULT_FILES, DEFAULT_MAX_BYTES, DEFAULT_PATH, TraceSettings
+
+DEFAULT_CONFIG = "/data/sbc.yaml"
+NOT_RUNNING = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sbc", description=f"{PRODUCT}: SIP trunk <-> Microsoft Teams Direct Routing SBC"
+    )
+    parser.add_argument("--version", action="version", version=f"{PRODUCT} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    rundir = argparse.ArgumentParser(add_help=False)
+    rundir.add_argument("--run-dir", type=Path,
+                        help="status and trace control files (default /run/opensbc)")
+
+    p = sub.add_parser("run", parents=[rundir], help="run the SBC in the foreground")
+    p.add_argument("--config", default=DEFAULT_CONFIG, help="config file (%(default)s)")
+    p.add_argument("--profiles-dir", type=Path, help="extra connection profiles")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print events and log lines on stderr")
+    # For labs and tests: OPTIONS more often than sbc.yaml allows (10 s minimum there).
+    p.add_argument("--options-interval", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--status-interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_run)
+
+    sub.add_parser("check", help="validate a config file (sbc check --help)", add_help=False)
+
+    p = sub.add_parser("status", parents=[rundir], help="show the running SBC's status")
+    p.add_argument("--json", action="store_true", help="the status document as JSON")
+    p.add_argument("--status-file", type=Path, help="read this file instead")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("trace", help="decrypted SIP trace into a pcap file")
+    trace = p.add_subparsers(dest="trace_command", metavar="ACTION", required=True)
+    t = trace.add_parser("start", parents=[rundir], help="start (or restart) the trace")
+    t.add_argument("--path", type=Path, help="pcap file (default: the config's trace.path)")
+    t.add_argument("--include-options", action="store_true", help="also trace OPTIONS")
+    t.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
+    t.add_argument("--files", type=int, default=DEFAULT_FILES)
+    t.set_defaults(func=cmd_trace_start)
+    t = trace.add_parser("stop", parents=[rundir], help="stop the trace")
+    t.set_defaults(func=cmd_trace_stop)
+    t = trace.add_parser("status", parents=[rundir], help="is a trace running")
+    t.set_defaults(func=cmd_trace_status)
+
+    certs_cli.add_parser(sub)
+
+    p = sub.add_parser("lab-pki", help="write a throwaway CA and lab certificates")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--fqdn", default="sbc.lab.test", help="the SBC's name (%(default)s)")
+    p.add_argument("--peer", action="append", default=[],
+                   help="a peer certificate name (default: the three Teams proxies)")
+    p.set_defaults(func=cmd_lab_pki)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if args[:1] == ["--version"]:
-        print(f"{PRODUCT} {__version__}")
-        return 0
-    print(f"{PRODUCT} {__version__}: no command given", file=sys.stderr)
-    return 2
+    args_list = sys.argv[1:] if argv is None else list(argv)
+    if args_list[:1] == ["check"]:
+        return check_main(args_list[1:])
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    return int(args.func(args))
+
+
+# -- run ------------------------------------------------------------------------------
+
+
+def _configure_logging(verbose: bool) -> None:
+    sbc_logger = logging.getLogger("sbc")
+    sbc_logger.setLevel(logging.INFO)
+    if verbose:
+        return  # the console sink of the event log prints everything, once
+    if os.environ.get("JOURNAL_STREAM"):
+        return  # stderr is the journal, which gets /dev/log already
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .core.app import RunOptions
+
+    _configure_logging(args.verbose)
+    try:
+        holder = ConfigHolder(args.config, profiles_dir=args.profiles_dir, require_files=True)
+    except ConfigError as exc:
+        for issue in exc.errors:
+            print(issue, file=sys.stderr)
+        print(f"sbc run: {args.config}: {len(exc.errors)} error(s); not started",
+              file=sys.stderr)
+        return 1
+    options = RunOptions(
+        run_dir=run_dir(args.run_dir),
+        options_interval=args.options_interval,
+        status_interval=args.status_interval,
+        console=args.verbose,
+    )
+    return asyncio.run(_serve(holder, options))
+
+
+async def _serve(holder: ConfigHolder, options: object) -> int:
+    from .core.app import RunOptions, SbcApp
+    from .trace import apply_control_file
+
+    assert isinstance(options, RunOptions)
+    app = SbcApp(holder, options)
+    loop = asyncio.get_running_loop()
+    try:
+        await app.start()
+    except (CertError, OSError) as exc:
+        print(f"sbc run: {exc}", file=sys.stderr)
+        await app.stop()
+        return 1
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, app.request_stop)
+    holder.install_sighup(loop, app.on_reload)
+    loop.add_signal_handler(
+        signal.SIGUSR2, lambda: apply_control_file(app.trace, app.trace_control_path)
+    )
+    try:
+        await app.stopped.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR2):
+            loop.remove_signal_handler(sig)
+        await app.stop()
+    return 0
+
+
+# -- status ---------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    found = find_status(args.run_dir, args.status_file)
+    if not found.running:
+        print(f"sbc status: {found.problem}", file=sys.stderr)
+        return NOT_RUNNING
+    assert found.doc is not None
+    if args.json:
+        print(json.dumps(found.doc, indent=2))
+    else:
+        print(format_status(found.doc))
+    return 0
+
+
+# -- trace ----------------------------------------------------------------------------
+
+
+def _control_file(args: argparse.Namespace) -> Path:
+    found = find_status(args.run_dir)
+    if found.doc is not None:
+        return found.path.parent / TRACE_FILE
+    return run_dir(args.run_dir) / TRACE_FILE
+
+
+def _signal_sbc(args: argparse.Namespace) -> bool:
+    """Ask the running SBC to read the control file now (it also polls once a second)."""
+    found = find_status(args.run_dir)
+    pid = found.doc.get("pid") if found.doc else None
+    if not found.running or not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, signal.SIGUSR2)
+    except OSError:
+        return False
+    return True
+
+
+def cmd_trace_start(args: argparse.Namespace) -> int:
+    path = args.path
+    if path is None:
+        found = find_status(args.run_dir)
+        configured = (found.doc or {}).get("trace", {}).get("configured_path")
+        path = Path(configured) if configured else DEFAULT_PATH
+    try:
+        settings = TraceSettings(path.resolve(), args.include_options, args.max_bytes, args.files)
+    except ValueError as exc:
+        print(f"sbc trace start: {exc}", file=sys.stderr)
+        return 2
+    control = _control_file(args)
+    write_request(TraceRequest(True, settings), control)
+    running = _signal_sbc(args)
+    options = "with" if settings.include_options else "without"
+    print(f"trace requested: {settings.path} ({options} OPTIONS)")
+    if not running:
+        print("the SBC is not running; the trace starts when it does", file=sys.stderr)
+        return NOT_RUNNING
+    return 0
+
+
+def cmd_trace_stop(args: argparse.Namespace) -> int:
+    control = _control_file(args)
+    try:
+        previous = read_request(control)
+    except TraceRequestError:
+        previous = None
+    settings = previous.settings if previous is not None else TraceSettings()
+    write_request(TraceRequest(False, settings), control)
+    running = _signal_sbc(args)
+    print(f"trace stopped; files are in {settings.path.parent}")
+    return 0 if running else NOT_RUNNING
+
+
+def cmd_trace_status(args: argparse.Namespace) -> int:
+    found = find_status(args.run_dir)
+    if not found.running or found.doc is None:
+        print(f"sbc trace status: {found.problem}", file=sys.stderr)
+        return NOT_RUNNING
+    trace = found.doc.get("trace") or {}
+    if trace.get("active"):
+        print(f"trace on: {trace.get('path')} ({trace.get('messages', 0)} messages)")
+    else:
+        print("trace off")
+    return 0
+
+
+# -- lab PKI --------------------------------------------------------------------------
+
+
+def cmd_lab_pki(args: argparse.Namespace) -> int:
+    """ca.pem, sbc.crt/sbc.key (the SBC, as examples/lab.yaml expects) and peers/NAME.*."""
+    from .certs.testpki import LabCA
+
+    ca = LabCA("OpenSBC Lab")
+    directory: Path = args.directory
+    directory.mkdir(parents=True, exist_ok=True)
+    ca.write_root(directory / "ca.pem")
+    sbc = ca.write(directory, ca.issue(args.fqdn), stem="sbc")
+    print(f"trust store: {directory / 'ca.pem'}")
+    print(f"SBC {args.fqdn}: {sbc.cert} {sbc.key}")
+    peers = args.peer or [
+        "sip.pstnhub.microsoft.com", "sip2.pstnhub.microsoft.com", "sip3.pstnhub.microsoft.com"
+    ]
+    for name in peers:
+        files = ca.write(directory / "peers", ca.issue(name))
+        print(f"peer {name}: {files.cert} {files.key}")
+    return 0
 
 
 if __name__ == "__main__":

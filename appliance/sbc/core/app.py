@@ -1,0 +1,405 @@
+"""`SbcApp`: one running SBC. `sbc run` builds it, starts it and waits for a signal.
+
+Start: syslog (EventLog + the logging bridge), trace, TLS contexts, the engine with its
+handlers, the listeners, then per connection the OPTIONS and registration tasks, the
+status file writer and the trace control file watcher.
+
+Reload (SIGHUP): `ConfigHolder` loads the file; a bad one keeps everything as it runs
+and the reasons are logged and shown in `sbc status`. A good one is applied in place:
+syslog, allowlists, identity, TLS (a changed certificate closes the TLS connections so
+peers see the new one, AT-8), listeners (reopened only if changed), trace, resolver host
+map, and the services of connections that changed (others keep their state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random as _random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import PRODUCT, __version__
+from ..certs import CertError
+from ..certs.compat import not_after
+from ..certs.pem import load_certificates
+from ..config import Config, ConfigHolder, Connection, ReloadResult, log_settings, trace_settings
+from ..logs import EventLog, SyslogBridgeHandler, install_bridge
+from ..resolve import SipResolver
+from ..services import (
+    OptionsProbe,
+    OptionsTask,
+    RegistrationPolicy,
+    RegistrationState,
+    RegistrationTask,
+    ServiceDeps,
+)
+from ..sip import Limits
+from ..sip.ids import RandomBytes
+from ..status import STATUS_FILE, TRACE_FILE, write_status
+from ..trace import TraceControl, watch_control_file
+from ..transport import TlsContexts, TransportManager, TransportSettings
+from .console import ConsoleSink
+from .engine import SipEngine
+from .handlers import OptionsResponder, refuse_calls
+from .identity import SbcIdentity
+from .sources import SourceGate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    run_dir: Path
+    options_interval: float | None = None  # overrides sbc.options_interval (labs, tests)
+    status_interval: float = 2.0
+    console: bool = False  # events and logs to stderr too
+    random: RandomBytes = os.urandom
+    uniform: Callable[[float, float], float] = _random.uniform
+    registration: RegistrationPolicy = field(default_factory=RegistrationPolicy)
+
+
+@dataclass
+class _Service:
+    conn: Connection
+    probe: OptionsProbe | None
+    registration: RegistrationState | None
+    tasks: list[asyncio.Task[None]]
+
+
+def transport_settings(config: Config) -> TransportSettings:
+    limits = config.sbc.limits
+    return TransportSettings(
+        message_limits=Limits(max_message_size=limits.max_message_bytes),
+        max_connections=limits.max_connections,
+        idle_timeout=float(limits.tcp_idle_timeout),
+    )
+
+
+def certificate_info(config: Config) -> dict[str, Any]:
+    path = config.sbc.tls.cert
+    try:
+        certs = load_certificates(path.read_bytes(), str(path))
+    except (OSError, CertError, ValueError) as exc:
+        return {"path": str(path), "error": f"cannot read {path}: {exc}"}
+    leaf = certs[0]
+    names = [a.value for a in leaf.subject if a.oid.dotted_string == "2.5.4.3"]
+    end = not_after(leaf)
+    return {
+        "path": str(path),
+        "subject": str(names[0]) if names else leaf.subject.rfc4514_string(),
+        "not_after": end.strftime("%Y-%m-%d %H:%M UTC"),
+        "not_after_ts": end.timestamp(),
+    }
+
+
+class SbcApp:
+    def __init__(self, holder: ConfigHolder, options: RunOptions) -> None:
+        self.holder = holder
+        self.options = options
+        self.config = holder.config
+        self.started = time.time()
+        self.stopped = asyncio.Event()
+        self.last_reload: dict[str, Any] | None = None
+        self.events: EventLog | None = None
+        self._bridge: SyslogBridgeHandler | None = None
+        self.trace = TraceControl()
+        self.identity = SbcIdentity.from_config(self.config)
+        self.gate = SourceGate(self.config)
+        self.engine = SipEngine(self.identity, self.gate, random=options.random)
+        self.options_in = OptionsResponder()
+        self.engine.router.add("OPTIONS", self.options_in)
+        self.engine.router.add("INVITE", refuse_calls)
+        self.tls: TlsContexts | None = None
+        self.transports: TransportManager | None = None
+        self.resolver = SipResolver.from_config(self.config)
+        self.deps: ServiceDeps | None = None
+        self.services: dict[str, _Service] = {}
+        self.certificate: dict[str, Any] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._applying: asyncio.Task[None] | None = None
+
+    @property
+    def status_path(self) -> Path:
+        return self.options.run_dir / STATUS_FILE
+
+    @property
+    def trace_control_path(self) -> Path:
+        return self.options.run_dir / TRACE_FILE
+
+    # -- start and stop -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Raises CertError (TLS files unusable) or OSError (a port in use)."""
+        config = self.config
+        await self._start_events(config)
+        self.tls = TlsContexts.load(config.sbc.tls.cert, config.sbc.tls.key,
+                                    config.sbc.tls.ca_bundle)
+        self.certificate = certificate_info(config)
+        if config.trace.enabled:
+            self.trace.start_with(trace_settings(config))
+        self.gate.events = self.events
+        self.transports = TransportManager(
+            self.engine,
+            settings=transport_settings(config),
+            tls=self.tls,
+            trace=self.trace,
+            events=self.events,
+            describe=lambda peer: self.gate.describe(peer.host, peer.transport),
+            trace_ip=str(config.sbc.wan_ip or config.sbc.public_ip),
+        )
+        self.engine.attach(self.transports)
+        try:
+            await self.transports.listen(config.sbc.listen)
+        except OSError:
+            await self.transports.close()
+            raise
+        self.deps = ServiceDeps(self.engine, self.resolver, self.gate, self.events,
+                                self.options.random, self.options.uniform)
+        for conn in config.connections:
+            self._start_service(conn)
+        self.options.run_dir.mkdir(parents=True, exist_ok=True)
+        self._tasks.append(asyncio.create_task(self._write_status_loop()))
+        self._tasks.append(asyncio.create_task(
+            watch_control_file(self.trace, self.trace_control_path)))
+        listening = ", ".join(f"{t} {a}:{p}" for t, a, p in self.transports.listening())
+        log.info("%s %s started as %s, listening on %s, %d connection(s)", PRODUCT,
+                 __version__, config.sbc.fqdn, listening, len(config.connections))
+
+    async def _start_events(self, config: Config) -> None:
+        events = EventLog.from_settings(log_settings(config))
+        if self.options.console:
+            events.sinks.append(ConsoleSink())
+        await events.start()
+        old, old_bridge = self.events, self._bridge
+        self.events = events
+        self._bridge = install_bridge(events)
+        if old_bridge is not None:
+            logging.getLogger("sbc").removeHandler(old_bridge)
+        if old is not None:
+            await old.close()
+
+    async def stop(self) -> None:
+        for service in self.services.values():
+            for task in service.tasks:
+                task.cancel()
+        tasks = [t for s in self.services.values() for t in s.tasks] + self._tasks
+        for task in self._tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=3)
+        if self.transports is not None:
+            await self.transports.close()
+        self.engine.close()
+        self.trace.stop()
+        with contextlib.suppress(OSError):
+            self.status_path.unlink()
+        log.info("%s stopped", PRODUCT)
+        if self._bridge is not None:
+            logging.getLogger("sbc").removeHandler(self._bridge)
+        if self.events is not None:
+            await self.events.close()
+
+    def request_stop(self) -> None:
+        self.stopped.set()
+
+    # -- services -----------------------------------------------------------------------
+
+    def _interval(self, config: Config) -> float:
+        return float(self.options.options_interval or config.sbc.options_interval)
+
+    def _start_service(self, conn: Connection) -> None:
+        assert self.deps is not None
+        tasks: list[asyncio.Task[None]] = []
+        probe = None
+        registration = None
+        if conn.options:
+            probe = OptionsProbe(conn.name, self._interval(self.config))
+            tasks.append(asyncio.create_task(OptionsTask(conn, probe, self.deps).run()))
+        if conn.registration is not None:
+            registration = RegistrationState(
+                conn.name, conn.registration, conn.auth,
+                random=self.options.random, uniform=self.options.uniform,
+                policy=self.options.registration, call_id_host=self.identity.fqdn,
+            )
+            tasks.append(asyncio.create_task(
+                RegistrationTask(conn, registration, self.deps).run()))
+        self.services[conn.name] = _Service(conn, probe, registration, tasks)
+
+    async def _stop_service(self, name: str) -> None:
+        service = self.services.pop(name, None)
+        if service is None:
+            return
+        for task in service.tasks:
+            task.cancel()
+        if service.tasks:
+            await asyncio.wait(service.tasks, timeout=3)
+
+    # -- reload -------------------------------------------------------------------------
+
+    def reload(self) -> ReloadResult:
+        """What SIGHUP does (also callable directly)."""
+        result = self.holder.reload()
+        self.on_reload(result)
+        return result
+
+    def on_reload(self, result: ReloadResult) -> None:
+        errors = [str(e) for e in result.errors]
+        self.last_reload = {"at": time.time(), "ok": result.ok, "summary": result.summary(),
+                            "errors": errors}
+        if not result.ok:
+            log.error("%s", result.summary())
+            for error in errors:
+                log.error("  %s", error)
+            return
+        for warning in result.warnings:
+            log.warning("config: %s", warning)
+        log.info("%s", result.summary())
+        old, new = self.config, result.config
+        self.config = new
+        self._applying = asyncio.create_task(self._apply(old, new))
+
+    async def _apply(self, old: Config, new: Config) -> None:
+        try:
+            await self._apply_config(old, new)
+        except Exception:
+            log.exception("applying the new config failed")
+
+    async def _apply_config(self, old: Config, new: Config) -> None:
+        if log_settings(old) != log_settings(new):
+            await self._start_events(new)
+            self.gate.events = self.events
+            if self.transports is not None:
+                self.transports.events = self.events
+        identity = SbcIdentity.from_config(new)
+        identity_changed = identity != self.identity
+        self.identity = self.engine.identity = identity
+        self.gate.configure(new)
+        self._refresh_tls(new)
+        self.certificate = certificate_info(new)
+        transports = self.transports
+        if transports is not None:
+            transports.settings = transport_settings(new)
+            transports.trace_ip = str(new.sbc.wan_ip or new.sbc.public_ip)
+            if old.sbc.listen != new.sbc.listen:
+                await transports.stop_listening()
+                try:
+                    await transports.listen(new.sbc.listen)
+                except OSError as exc:
+                    log.error("%s; listening on the old sockets again", exc)
+                    await transports.stop_listening()
+                    await transports.listen(old.sbc.listen)
+        if old.trace != new.trace:
+            if new.trace.enabled:
+                self.trace.start_with(trace_settings(new))
+            elif old.trace.enabled:
+                self.trace.stop()
+        self.resolver = SipResolver(new.hosts, self.resolver.lookup)
+        if self.deps is not None:
+            self.deps.resolver = self.resolver
+            self.deps.events = self.events
+        restart_all = identity_changed or self._interval(old) != self._interval(new)
+        wanted = {c.name: c for c in new.connections}
+        for name, service in list(self.services.items()):
+            if restart_all or wanted.get(name) != service.conn:
+                await self._stop_service(name)
+        for conn in new.connections:
+            if conn.name not in self.services:
+                self._start_service(conn)
+
+    def _refresh_tls(self, config: Config) -> None:
+        """New contexts for new connections; a new certificate also drains old ones."""
+        tls = config.sbc.tls
+        try:
+            contexts = TlsContexts.load(tls.cert, tls.key, tls.ca_bundle)
+        except (CertError, OSError) as exc:
+            log.error("TLS files not reloaded, keeping the running ones: %s", exc)
+            return
+        changed = self.tls is not None and contexts.fingerprint != self.tls.fingerprint
+        self.tls = contexts
+        if self.transports is not None:
+            self.transports.tls = contexts
+            if changed:
+                closed = self.transports.close_tls("new certificate")
+                log.info("new TLS certificate: closed %d TLS connection(s)", closed)
+
+    # -- status -------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        now_wall = time.time()
+        loop_now = asyncio.get_running_loop().time()
+        to_wall = now_wall - loop_now
+        connections = []
+        for conn in self.config.connections:
+            service = self.services.get(conn.name)
+            target = None
+            if service and service.probe and service.probe.target:
+                target = service.probe.target
+            elif service and service.registration and service.registration.target:
+                target = service.registration.target
+            port = f":{conn.port}" if conn.port else ""
+            connections.append({
+                "name": conn.name,
+                "kind": conn.kind,
+                "transport": conn.transport,
+                "host": conn.host,
+                "target": target or f"{conn.transport} {conn.host}{port}",
+                "registration": (service.registration.status(to_wall)
+                                 if service and service.registration else None),
+                "options_out": (service.probe.status(to_wall)
+                                if service and service.probe else None),
+                "options_in": self.options_in.status(conn.name),
+            })
+        cert = dict(self.certificate)
+        end = cert.pop("not_after_ts", None)
+        if isinstance(end, float):
+            cert["days_left"] = int((end - now_wall) // 86400)
+        trace = self.trace.status()
+        transports = self.transports.snapshot() if self.transports is not None else {}
+        return {
+            "version": 1,
+            "product": f"{PRODUCT} {__version__}",
+            "pid": os.getpid(),
+            "started": self.started,
+            "updated": now_wall,
+            "config": {"path": str(self.holder.path), "last_reload": self.last_reload},
+            "sbc": {
+                "fqdn": self.config.sbc.fqdn,
+                "listening": transports.get("listening", []),
+            },
+            "certificate": cert,
+            "connections": connections,
+            "dropped": self.gate.snapshot(),
+            "engine": self.engine.snapshot(),
+            "transport": {
+                "stats": transports.get("stats", {}),
+                "connections": transports.get("connections", []),
+            },
+            "trace": {
+                "active": trace.active,
+                "path": str(trace.settings.path) if trace.settings else None,
+                "messages": trace.messages,
+                "configured_path": str(self.config.trace.path),
+            },
+        }
+
+    def write_status(self) -> None:
+        write_status(self.status_path, self.snapshot())
+
+    async def _write_status_loop(self) -> None:
+        failed = False
+        while True:
+            self.gate.flush(asyncio.get_running_loop().time())
+            try:
+                self.write_status()
+                failed = False
+            except OSError as exc:
+                if not failed:
+                    log.error("cannot write %s: %s", self.status_path, exc)
+                failed = True
+            await asyncio.sleep(self.options.status_interval)

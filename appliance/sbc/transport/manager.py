@@ -1,0 +1,379 @@
+"""`TransportManager`: the listeners, the connection table and the one `send` for all.
+
+Connection reuse: stream connections live in a table keyed by (transport, remote host,
+remote port, SNI). A response goes back over the connection its request came on (the
+request's source `Peer` is that key); an outgoing request reuses an open (or opening)
+connection to the same target and name, else opens one. Incoming connections have no SNI
+in their key, so they are never mistaken for a connection to a named target.
+
+Hosts are IP addresses here: names are resolved above (RFC 3263), never by a blocking
+lookup inside the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, fields
+from typing import Literal
+
+from ..config.model import Listener
+from ..logs import EventLog
+from ..sip import Endpoint, Limits, Request, Response, SipPeerError, parse_datagram
+from ..trace import TraceControl
+from .peer import FlowKey, Incoming, Peer, Receiver
+from .stream import StreamConnection
+from .tls import TlsContexts, handshake_reason
+from .udp import UdpListener
+
+log = logging.getLogger(__name__)
+
+Message = Request | Response
+
+
+@dataclass
+class TransportStats:
+    udp_in: int = 0
+    udp_out: int = 0
+    stream_in: int = 0
+    stream_out: int = 0
+    connections_in: int = 0
+    connections_out: int = 0
+    refused_connections: int = 0
+    tls_failures_in: int = 0
+    tls_failures_out: int = 0
+    framing_errors: int = 0
+    send_failures: int = 0
+    idle_closed: int = 0
+    pings: int = 0
+    internal_errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class TransportSettings:
+    message_limits: Limits = Limits()
+    max_connections: int = 1024  # incoming stream connections
+    idle_timeout: float = 600.0
+    connect_timeout: float = 10.0
+    handshake_timeout: float = 10.0
+    max_write_buffer: int = 1024 * 1024
+    sweep_interval: float = 5.0
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class TransportManager:
+    def __init__(
+        self,
+        receiver: Receiver,
+        *,
+        settings: TransportSettings = TransportSettings(),
+        tls: TlsContexts | None = None,
+        trace: TraceControl | None = None,
+        events: EventLog | None = None,
+        describe: Callable[[Peer], str | None] = lambda peer: None,
+        trace_ip: str | None = None,
+    ) -> None:
+        self.receiver = receiver
+        self.settings = settings
+        self.tls = tls
+        self.trace = trace or TraceControl()
+        self.events = events
+        self.describe = describe
+        self.trace_ip = trace_ip  # shown as our address in traces when bound to 0.0.0.0
+        self.stats = TransportStats()
+        self.connections: dict[FlowKey, StreamConnection] = {}
+        self.udp: list[UdpListener] = []
+        self._servers: list[tuple[Listener, asyncio.Server]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- settings the connections read ---------------------------------------------------
+
+    @property
+    def sip_limits(self) -> Limits:
+        return self.settings.message_limits
+
+    @property
+    def connect_timeout(self) -> float:
+        return self.settings.connect_timeout
+
+    @property
+    def handshake_timeout(self) -> float:
+        return self.settings.handshake_timeout
+
+    @property
+    def max_write_buffer(self) -> int:
+        return self.settings.max_write_buffer
+
+    @staticmethod
+    def now() -> float:
+        return asyncio.get_running_loop().time()
+
+    # -- listening ----------------------------------------------------------------------
+
+    async def listen(self, listeners: Sequence[Listener]) -> None:
+        """Open every listener; OSError (port in use) names the listener."""
+        loop = asyncio.get_running_loop()
+        for item in listeners:
+            host = str(item.address)
+            try:
+                if item.transport == "udp":
+                    family = socket.AF_INET6 if item.address.version == 6 else socket.AF_INET
+                    _, protocol = await loop.create_datagram_endpoint(
+                        lambda: UdpListener(self), local_addr=(host, item.port), family=family
+                    )
+                    self.udp.append(protocol)
+                else:
+                    if item.transport == "tls" and self.tls is None:
+                        raise OSError("a TLS listener needs the certificate files")
+                    server = await asyncio.start_server(
+                        self._acceptor(item.transport), host, item.port, reuse_address=True
+                    )
+                    self._servers.append((item, server))
+            except OSError as exc:
+                raise OSError(
+                    exc.errno, f"cannot listen on {item.transport} {host}:{item.port}: "
+                    f"{exc.strerror or exc}"
+                ) from exc
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep())
+
+    async def stop_listening(self) -> None:
+        for protocol in self.udp:
+            protocol.close()
+        self.udp.clear()
+        servers, self._servers = self._servers, []
+        for _, server in servers:
+            server.close()
+        for _, server in servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 2)
+
+    async def close(self) -> None:
+        """Stop listening and close every connection."""
+        self._closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        await self.stop_listening()
+        for conn in list(self.connections.values()):
+            conn.close("shutting down")
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=2)
+
+    def listening(self) -> list[tuple[str, str, int]]:
+        """(transport, address, port) actually bound (port 0 resolved)."""
+        out = [("udp", *p.local) for p in self.udp]
+        for item, server in self._servers:
+            for sock in server.sockets:
+                name = sock.getsockname()
+                out.append((item.transport, str(name[0]), int(name[1])))
+        return out
+
+    # -- incoming -----------------------------------------------------------------------
+
+    def udp_received(self, listener: UdpListener, data: bytes, addr: tuple[str, int]) -> None:
+        self.stats.udp_in += 1
+        source = Peer(str(addr[0]), int(addr[1]), "udp")
+        self.trace.record("udp", (source.host, source.port), self._trace_local(listener.local),
+                          data)
+        if not data.strip(b"\r\n\x00 "):
+            return  # a keep-alive
+        try:
+            message = parse_datagram(data, self.sip_limits)
+        except SipPeerError as err:
+            self.deliver(Incoming(source, listener.local, error=err, raw=data))
+            return
+        self.deliver(Incoming(source, listener.local, message=message, raw=data))
+
+    def _acceptor(
+        self, kind: str
+    ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await self._accept(reader, writer, kind)
+
+        return accept
+
+    async def _accept(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, kind: str
+    ) -> None:
+        peername = writer.get_extra_info("peername")
+        peer = Peer(str(peername[0]), int(peername[1]), kind)
+        inbound = sum(1 for c in self.connections.values() if not c.outbound)
+        if self._closing or inbound >= self.settings.max_connections:
+            self.stats.refused_connections += 1
+            writer.transport.abort()
+            return
+        try:
+            admitted = self.receiver.admit_connection(peer)
+        except Exception:
+            log.exception("admit_connection failed for %s", peer)
+            self.stats.internal_errors += 1
+            admitted = False
+        if not admitted:
+            self.stats.refused_connections += 1
+            writer.transport.abort()
+            return
+        if kind == "tls":
+            assert self.tls is not None
+            try:
+                await writer.start_tls(
+                    self.tls.server, ssl_handshake_timeout=self.settings.handshake_timeout
+                )
+            except asyncio.CancelledError:
+                writer.transport.abort()
+                raise
+            except Exception as exc:  # every handshake failure: log, close, carry on
+                self.tls_failed(peer, handshake_reason(exc), direction="in")
+                writer.transport.abort()
+                return
+        conn = StreamConnection(self, peer, outbound=False)
+        self.connections[peer.key] = conn
+        self.stats.connections_in += 1
+        conn.attach(reader, writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        await conn.run()
+
+    def deliver(self, incoming: Incoming) -> None:
+        """Hand one item up; an exception above is logged and counted, never raised here."""
+        if incoming.source.transport != "udp" and incoming.message is not None:
+            self.stats.stream_in += 1
+        try:
+            self.receiver.receive(incoming)
+        except Exception:
+            self.stats.internal_errors += 1
+            log.exception("error handling a message from %s", incoming.source)
+
+    # -- outgoing -----------------------------------------------------------------------
+
+    def send(self, message: Message, dest: Endpoint) -> None:
+        """Send now (UDP) or over the flow's connection, opening one for a request."""
+        peer = Peer.of(dest)
+        if not _is_ip(peer.host):
+            self.send_failed(message, peer, f"{peer.host} is not an IP address")
+            return
+        data = message.to_bytes()
+        if peer.transport == "udp":
+            self._send_udp(message, peer, data)
+            return
+        conn = self.connections.get(peer.key)
+        if conn is None:
+            if isinstance(message, Response) or self._closing:
+                # §18.2.2: the connection a request came on is gone, and a peer's ephemeral
+                # port cannot be connected to; the peer's retransmission will be answered.
+                self.send_failed(message, peer, "the connection is closed")
+                return
+            conn = self._open(peer)
+        conn.send(message, data)
+
+    def _send_udp(self, message: Message, peer: Peer, data: bytes) -> None:
+        version = ipaddress.ip_address(peer.host).version
+        listener = next((u for u in self.udp if u.family_version == version), None)
+        if listener is None or listener.transport is None:
+            self.send_failed(message, peer, f"no UDP listener for IPv{version}")
+            return
+        try:
+            listener.transport.sendto(data, (peer.host, peer.port))
+        except OSError as exc:
+            self.send_failed(message, peer, f"send failed: {exc.strerror or exc}")
+            return
+        self.stats.udp_out += 1
+        self.trace.record("udp", self._trace_local(listener.local), (peer.host, peer.port), data)
+
+    def _open(self, peer: Peer) -> StreamConnection:
+        conn = StreamConnection(self, peer, outbound=True)
+        self.connections[peer.key] = conn
+        self.stats.connections_out += 1
+        task = asyncio.create_task(conn.connect())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return conn
+
+    def send_failed(self, message: Message, dest: Peer, reason: str) -> None:
+        self.stats.send_failures += 1
+        try:
+            self.receiver.send_failed(message, dest, reason)
+        except Exception:
+            self.stats.internal_errors += 1
+            log.exception("send_failed handler raised")
+
+    # -- bookkeeping for connections -------------------------------------------------
+
+    def forget(self, conn: StreamConnection, reason: str) -> None:
+        if self.connections.get(conn.peer.key) is conn:
+            del self.connections[conn.peer.key]
+        log.debug("%s closed: %s", conn.peer, reason)
+
+    def tls_failed(self, peer: Peer, reason: str, *, direction: Literal["in", "out"]) -> None:
+        if direction == "in":
+            self.stats.tls_failures_in += 1
+        else:
+            self.stats.tls_failures_out += 1
+        name = peer.sni or peer.host
+        where = f"{name}:{peer.port}" if ":" not in name else f"[{name}]:{peer.port}"
+        if self.events is not None:
+            self.events.tls_failure(where, reason, conn=self.describe(peer), direction=direction)
+        else:
+            log.warning("TLS handshake %s %s failed: %s",
+                        "to" if direction == "out" else "from", where, reason)
+
+    def trace_in(self, conn: StreamConnection, data: bytes) -> None:
+        self.trace.record(conn.peer.transport, (conn.peer.host, conn.peer.port),  # type: ignore[arg-type]
+                          self._trace_local(conn.local), data)
+
+    def trace_out(self, conn: StreamConnection, data: bytes) -> None:
+        self.stats.stream_out += 1
+        self.trace.record(conn.peer.transport, self._trace_local(conn.local),  # type: ignore[arg-type]
+                          (conn.peer.host, conn.peer.port), data)
+
+    def _trace_local(self, local: tuple[str, int]) -> tuple[str, int]:
+        if self.trace_ip and local[0] in ("0.0.0.0", "::"):
+            return (self.trace_ip, local[1])
+        return local
+
+    def close_tls(self, reason: str = "certificate changed") -> int:
+        """Close every TLS connection (AT-8: after a new certificate); outgoing ones are
+        opened again by the next request. Returns how many were closed."""
+        tls = [c for c in self.connections.values() if c.tls]
+        for conn in tls:
+            conn.close(reason)
+        return len(tls)
+
+    async def _sweep(self) -> None:
+        """Close connections idle for longer than the idle timeout."""
+        while True:
+            await asyncio.sleep(self.settings.sweep_interval)
+            now = self.now()
+            for conn in list(self.connections.values()):
+                if conn.open and now - conn.last_activity > self.settings.idle_timeout:
+                    self.stats.idle_closed += 1
+                    conn.close("idle timeout")
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "listening": [f"{t} {a}:{p}" for t, a, p in self.listening()],
+            "connections": [c.describe() for c in self.connections.values()],
+            "stats": self.stats.as_dict(),
+        }
+

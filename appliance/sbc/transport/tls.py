@@ -1,0 +1,53 @@
+"""TLS for the transports: the two contexts (from `sbc.certs.tls`) and plain-words reasons.
+
+Incoming connections get `server`: TLS 1.2 minimum, a client certificate required and
+verified against the CA bundle. Outgoing ones get `client`: our certificate with its full
+chain, the server verified against the bundle for the connection's host name, which is
+also sent as SNI. Both are rebuilt on reload, so a new certificate is used by every new
+connection (`TransportManager.close_tls` drains the old ones).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..certs import tls as certs_tls
+
+
+@dataclass(frozen=True)
+class TlsContexts:
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+    fingerprint: str  # of the certificate file: a change means "drain old connections"
+
+    @classmethod
+    def load(cls, cert: Path, key: Path, ca_bundle: Path) -> TlsContexts:
+        """Raises `sbc.certs.CertError` with a hint when a file is missing or unusable."""
+        server = certs_tls.server_context(cert, key, ca_bundle)
+        client = certs_tls.client_context(cert, key, ca_bundle)
+        digest = hashlib.sha256(cert.read_bytes() + b"\0" + key.read_bytes()).hexdigest()
+        return cls(server, client, digest)
+
+
+def handshake_reason(exc: BaseException) -> str:
+    """A short reason for a failed handshake, for syslog."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {exc.verify_message}"
+    if isinstance(exc, ssl.SSLError):
+        reason = exc.reason or str(exc)
+        words = reason.replace("_", " ").lower()
+        if "certificate required" in words or "peer did not return a certificate" in words:
+            return "no client certificate (mutual TLS requires one)"
+        if "unknown ca" in words:
+            return "the peer does not trust our certificate (unknown CA)"
+        if "wrong version" in words or "unsupported protocol" in words:
+            return f"protocol mismatch ({words}); TLS 1.2 or newer is required"
+        return words
+    if isinstance(exc, TimeoutError):
+        return "handshake timed out"
+    if isinstance(exc, ConnectionResetError | BrokenPipeError | EOFError):
+        return "connection closed during the handshake"
+    return f"{type(exc).__name__}: {exc}"
