@@ -73,7 +73,7 @@ class Disk:
 
     def describe(self) -> str:
         model = self.properties.get("ID_MODEL", "").replace("_", " ") or "disk"
-        bus = self.properties.get("ID_BUS") or self.properties.get("ID_PATH", "").split("-")[0]
+        bus = self.properties.get("ID_BUS") or ("virtio" if self.name.startswith("vd") else "")
         return f"{self.node} ({gib(self.size)}, {model}{', ' + bus if bus else ''})"
 
 
