@@ -22,6 +22,8 @@ DEFAULT_PASSWORD = "omc"  # the product's documented first login (installer, man
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 SECONDS_PER_DAY = 86400
+_COMMON = frozenset({"password", "passwort", "opensbc", "root", "admin", "omc", "sbc", "teams"})
+_TRAILERS = "0123456789!?.,-_#*+ "
 
 
 def password_problem(password: str, *, user: str = "root",
@@ -37,8 +39,8 @@ def password_problem(password: str, *, user: str = "root",
         return "control characters cannot be typed on every console; use printable ones"
     if password != password.strip():
         return "starts or ends with a space, which is easy to get wrong; remove it"
-    if password.lower() in {user.lower(), "opensbc", "password"}:
-        return "too easy to guess"
+    if password.lower().rstrip(_TRAILERS) in _COMMON | {user.lower()}:
+        return "too easy to guess: a common word with digits or signs added"
     classes = (
         any(ch.isalpha() for ch in password),
         any(ch.isdigit() for ch in password),

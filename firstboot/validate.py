@@ -120,8 +120,6 @@ def parse_dns(text: str) -> tuple[ipaddress.IPv4Address, ...]:
     for item in items:
         server = parse_ipv4(item, "DNS server address")
         _usable_host(server, "DNS server")
-        if server == ipaddress.IPv4Address("255.255.255.255"):
-            raise Invalid(f"{server} is the broadcast address; it cannot be a DNS server")
         if server in servers:
             raise Invalid(f"{server} is given twice")
         servers.append(server)
