@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PHASE := tools/phase
 export PHASE_LOG := build/phases.log
 
-.PHONY: all iso test lint unit boot bench clean distclean venv
+.PHONY: all iso test lint unit boot bench clean distclean venv deps
 
 all: iso
 
@@ -21,6 +21,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+deps:
+	tools/host-deps build test
+
 iso: $(STAMP)
 	@mkdir -p build
 	tools/host-deps build
@@ -28,7 +31,7 @@ iso: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy appliance/sbc installer firstboot imagebuild build.py
+	$(VENV)/bin/mypy appliance/sbc installer firstboot imagebuild benchmarks build.py
 
 unit: $(STAMP)
 	$(VENV)/bin/pytest -m "not boot" -q
@@ -38,8 +41,7 @@ boot: $(STAMP)
 
 test:
 	@mkdir -p build && rm -f $(PHASE_LOG)
-	$(PHASE) setup $(MAKE) --no-print-directory venv
-	tools/host-deps build test
+	$(PHASE) setup $(MAKE) --no-print-directory venv deps
 	$(PHASE) lint $(MAKE) --no-print-directory lint
 	$(PHASE) unit $(MAKE) --no-print-directory unit
 	$(PHASE) iso $(MAKE) --no-print-directory iso

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from sbc import __version__
 
 ROOT = Path(__file__).resolve().parents[2]
