@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from imagebuild import bootimg, iso, settings
 from imagebuild.run import BuildError, run
-
-import pytest
 
 
 def conf() -> settings.Settings:
