@@ -1,0 +1,8 @@
+"""Make the firewall tests' helper module importable in every pytest import mode."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
