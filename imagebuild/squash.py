@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from . import initrd as initrd_check
 from .run import die, run
 from .settings import Settings
 
@@ -42,6 +43,7 @@ def build(settings: Settings, tree: Path, iso_tree: Path) -> Path:
         hint="mksquashfs comes from the squashfs-tools package",
     )
     vmlinuz, initrd = kernel_files(tree)
+    initrd_check.check(tree, initrd, vmlinuz.name.removeprefix("vmlinuz-"))
     shutil.copy2(vmlinuz, live / "vmlinuz")
     shutil.copy2(initrd, live / "initrd.img")
     return out
