@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from sbc.config import ConfigError, loads, save_config
 
 from .sbcyaml import FIELDS, PatchError, current, patch
 
-DEFAULT_CONFIG = Path("/data/sbc.yaml")
+# The appliance's config; OPENSBC_CONFIG points elsewhere (tests, a lab checkout).
+DEFAULT_CONFIG = Path(os.environ.get("OPENSBC_CONFIG", "/data/sbc.yaml"))
 
 
 def _values(path: Path, text: str) -> dict[str, Any]:

@@ -1,0 +1,285 @@
+/* OpenSBC page for Cockpit. Plain JavaScript on cockpit.js, no build step.
+ *
+ * Everything comes from the appliance's own commands, so the page shows and changes
+ * exactly what the console shows and changes:
+ *   sbc status --json                      connection status (and trace state)
+ *   journalctl -u opensbc -n 50 -o cat     recent log lines
+ *   sbc trace start | stop                 the SIP trace; the pcap is read with cockpit.file
+ *   python3 -m firstboot.voip show | set   VoIP parameters, validated by sbc.config
+ *                                          (the code `sbc check` runs), saved only if valid
+ */
+(function () {
+    "use strict";
+
+    var VOIP = ["python3", "-m", "firstboot.voip"];
+    var FIELDS = ["fqdn", "public_ip", "wan_ip", "tls_port", "options_interval"];
+    // Which config field an error line names, for marking the input.
+    var FIELD_KEYS = {
+        fqdn: "sbc.fqdn",
+        public_ip: "sbc.public_ip",
+        wan_ip: "sbc.wan_ip",
+        tls_port: "sbc.listen",
+        options_interval: "sbc.options_interval"
+    };
+    var REFRESH_MS = 10000;
+    var tracePath = null;
+
+    function $(id) { return document.getElementById(id); }
+
+    /* --- pure formatting: status JSON -> cell texts and classes ---------------- */
+
+    function formatTime(iso) {
+        if (!iso)
+            return "";
+        return String(iso).replace("T", " ").replace(/\.\d+/, "").replace(/Z$/, " UTC");
+    }
+
+    function cell(text, cls, title) {
+        return { text: text, cls: cls || "", title: title || "" };
+    }
+
+    function registrationCell(reg) {
+        if (!reg)
+            return cell("not used");
+        var state = reg.state || "unknown";
+        var text = state + (reg.code ? " (" + reg.code + ")" : "");
+        var cls = state === "registered" ? "ok" : (state === "registering" ? "warn" : "bad");
+        return cell(text, cls, reg.expires_at ? "until " + formatTime(reg.expires_at) : "");
+    }
+
+    function optionsOutCell(out) {
+        if (!out)
+            return cell("off");
+        var parts = [out.status || "unknown"];
+        if (out.code)
+            parts.push(String(out.code));
+        if (out.rtt_ms !== null && out.rtt_ms !== undefined)
+            parts.push(out.rtt_ms + " ms");
+        var cls = out.status === "up" ? "ok" : (out.status === "down" ? "bad" : "warn");
+        return cell(parts.join(" · "), cls, out.since ? "since " + formatTime(out.since) : "");
+    }
+
+    function optionsInCell(inbound) {
+        if (!inbound || !inbound.last_seen)
+            return cell("never", "warn");
+        return cell(formatTime(inbound.last_seen), "ok");
+    }
+
+    function certificateCell(cert) {
+        if (!cert)
+            return cell("—");
+        var days = cert.days_left;
+        var until = cert.not_after ? String(cert.not_after).slice(0, 10) : "";
+        if (days !== null && days !== undefined && days < 0)
+            return cell("expired " + until, "bad", cert.subject);
+        var text = (days === null || days === undefined ? "" : days + " days left ") +
+            (until ? "(" + until + ")" : "");
+        return cell(text.trim(), days !== undefined && days < 30 ? "warn" : "ok", cert.subject);
+    }
+
+    function statusRows(status) {
+        return (status.connections || []).map(function (c) {
+            return {
+                name: c.name,
+                cells: [
+                    cell(c.name), cell(c.transport || ""), cell(c.target || ""),
+                    registrationCell(c.registration), optionsOutCell(c.options_out),
+                    optionsInCell(c.options_in), certificateCell(c.certificate)
+                ]
+            };
+        });
+    }
+
+    /* --- connection status ------------------------------------------------------ */
+
+    function renderStatus(status) {
+        var body = $("status").tBodies[0];
+        body.textContent = "";
+        statusRows(status).forEach(function (row) {
+            var tr = document.createElement("tr");
+            tr.setAttribute("data-connection", row.name);
+            row.cells.forEach(function (c) {
+                var td = document.createElement("td");
+                td.textContent = c.text;
+                if (c.cls)
+                    td.className = c.cls;
+                if (c.title)
+                    td.title = c.title;
+                tr.appendChild(td);
+            });
+            body.appendChild(tr);
+        });
+        var sbc = status.sbc || {};
+        var note = (status.connections || []).length + " connections";
+        if (sbc.fqdn)
+            note = sbc.fqdn + ": " + note;
+        if (status.generated_at)
+            note += ", as of " + formatTime(status.generated_at);
+        $("status-note").textContent = note;
+        var trace = status.trace || {};
+        if (trace.path)
+            tracePath = trace.path;
+        if (trace.active !== undefined)
+            $("trace-state").textContent = trace.active ? "running" : "stopped";
+    }
+
+    function loadStatus() {
+        return cockpit.spawn(["sbc", "status", "--json"], { err: "message", superuser: "try" })
+                .then(function (out) { renderStatus(JSON.parse(out)); })
+                .catch(function (ex) {
+                    $("status-note").textContent = "sbc status failed: " + (ex.message || ex);
+                });
+    }
+
+    /* --- log -------------------------------------------------------------------- */
+
+    function loadLog() {
+        return cockpit.spawn(["journalctl", "-u", "opensbc", "-n", "50", "-o", "cat", "--no-pager"],
+                             { err: "message", superuser: "try" })
+                .then(function (out) { $("log").textContent = out || "(no log lines yet)"; })
+                .catch(function (ex) { $("log").textContent = "journalctl failed: " + ex.message; });
+    }
+
+    /* --- SIP trace -------------------------------------------------------------- */
+
+    function trace(action) {
+        $("trace-message").textContent = (action === "start" ? "Starting" : "Stopping") +
+            " the trace ...";
+        return cockpit.spawn(["sbc", "trace", action], { err: "message", superuser: "try" })
+                .then(function (out) {
+                    $("trace-message").textContent = out.trim() || ("trace " + action + ": done");
+                    $("trace-state").textContent = action === "start" ? "running" : "stopped";
+                })
+                .catch(function (ex) {
+                    $("trace-message").textContent = "sbc trace " + action + " failed: " + ex.message;
+                });
+    }
+
+    function download() {
+        if (!tracePath) {
+            $("trace-message").textContent = "The trace file's location is not known yet.";
+            return;
+        }
+        cockpit.file(tracePath, { binary: true, superuser: "try" }).read()
+                .then(function (data) {
+                    if (!data) {
+                        $("trace-message").textContent = "No trace file yet: " + tracePath;
+                        return;
+                    }
+                    var blob = new Blob([data], { type: "application/vnd.tcpdump.pcap" });
+                    var link = document.createElement("a");
+                    link.href = URL.createObjectURL(blob);
+                    link.download = tracePath.split("/").pop();
+                    document.body.appendChild(link);
+                    link.click();
+                    link.remove();
+                    $("trace-message").textContent = "Downloaded " + tracePath + " (" +
+                        data.length + " bytes).";
+                })
+                .catch(function (ex) {
+                    $("trace-message").textContent = "Reading " + tracePath + " failed: " + ex.message;
+                });
+    }
+
+    /* --- VoIP parameters -------------------------------------------------------- */
+
+    function showAnswer(answer, done) {
+        var errors = $("voip-errors");
+        var warnings = $("voip-warnings");
+        errors.textContent = "";
+        warnings.textContent = "";
+        FIELDS.forEach(function (f) { $(f).classList.remove("invalid"); });
+        (answer.errors || []).forEach(function (line) {
+            var li = document.createElement("li");
+            li.textContent = line;
+            errors.appendChild(li);
+            FIELDS.forEach(function (f) {
+                if (line.indexOf(FIELD_KEYS[f]) >= 0)
+                    $(f).classList.add("invalid");
+            });
+        });
+        (answer.warnings || []).forEach(function (line) {
+            var li = document.createElement("li");
+            li.textContent = line;
+            warnings.appendChild(li);
+        });
+        $("voip-message").textContent = answer.ok ? done : "Not saved: fix the fields marked above.";
+    }
+
+    function fillForm(values) {
+        FIELDS.forEach(function (f) {
+            var v = values[f];
+            $(f).value = v === null || v === undefined ? "" : String(v);
+        });
+        if (values.trace_path && !tracePath)
+            tracePath = values.trace_path;
+    }
+
+    function loadVoip() {
+        return cockpit.spawn(VOIP.concat(["show"]), { err: "message", superuser: "try" })
+                .then(function (out) {
+                    var answer = JSON.parse(out);
+                    if (answer.ok)
+                        fillForm(answer.values);
+                    else
+                        showAnswer(answer, "");
+                })
+                .catch(function (ex) { $("voip-message").textContent = "Reading failed: " + ex.message; });
+    }
+
+    function submitVoip(save) {
+        var args = VOIP.concat(["set"]);
+        FIELDS.forEach(function (f) { args.push("--" + f.replace(/_/g, "-"), $(f).value.trim()); });
+        if (!save)
+            args.push("--dry-run");
+        $("voip-message").textContent = save ? "Saving ..." : "Checking ...";
+        return cockpit.spawn(args, { err: "message", superuser: "try" })
+                .then(function (out) {
+                    var answer = JSON.parse(out);
+                    if (!save) {
+                        showAnswer(answer, "The configuration is valid.");
+                        return;
+                    }
+                    showAnswer(answer, answer.saved ? "Saved; the SBC reloads its configuration."
+                        : "Nothing changed.");
+                    if (answer.ok && answer.saved)
+                        reloadSbc();
+                })
+                .catch(function (ex) { $("voip-message").textContent = "Failed: " + ex.message; });
+    }
+
+    function reloadSbc() {
+        cockpit.spawn(["systemctl", "try-reload-or-restart", "opensbc.service"],
+                      { err: "message", superuser: "try" })
+                .catch(function (ex) {
+                    $("voip-message").textContent += " (reload failed: " + ex.message + ")";
+                });
+    }
+
+    /* --- start ------------------------------------------------------------------ */
+
+    function init() {
+        $("status-refresh").addEventListener("click", loadStatus);
+        $("log-refresh").addEventListener("click", loadLog);
+        $("trace-start").addEventListener("click", function () { trace("start").then(loadStatus); });
+        $("trace-stop").addEventListener("click", function () { trace("stop").then(loadStatus); });
+        $("trace-download").addEventListener("click", download);
+        $("voip-check").addEventListener("click", function () { submitVoip(false); });
+        $("voip-save").addEventListener("click", function () { submitVoip(true); });
+        loadStatus();
+        loadVoip();
+        loadLog();
+        window.setInterval(loadStatus, REFRESH_MS);
+        cockpit.transport.wait(function () { document.body.setAttribute("data-ready", "1"); });
+    }
+
+    window.OpenSBC = {
+        formatTime: formatTime,
+        statusRows: statusRows,
+        registrationCell: registrationCell,
+        optionsOutCell: optionsOutCell,
+        certificateCell: certificateCell
+    };
+
+    document.addEventListener("DOMContentLoaded", init);
+}());

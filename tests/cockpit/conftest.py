@@ -1,0 +1,102 @@
+"""The Cockpit page under cockpit-ws (local session, loopback) and headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from cptest_webdriver import Browser, free_port, http_ok, wait_for  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+PACKAGE = REPO / "appliance/cockpit/opensbc"
+COCKPIT_WS = Path("/usr/lib/cockpit/cockpit-ws")
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@dataclass
+class Cockpit:
+    url: str  # the SBC page
+    config: Path  # the sbc.yaml the page edits (OPENSBC_CONFIG)
+    log: Path  # what the fake sbc/journalctl/systemctl recorded
+    trace: Path  # the trace file the status fixture names
+
+
+def _missing() -> str | None:
+    if not COCKPIT_WS.exists() or shutil.which("cockpit-bridge") is None:
+        return "needs cockpit-ws and cockpit-bridge"
+    if not CHROMIUM.exists() or shutil.which("chromedriver") is None:
+        return "needs chromium and chromium-driver"
+    return None
+
+
+@pytest.fixture
+def cockpit(tmp_path: Path) -> Iterator[Cockpit]:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    share = tmp_path / "share/cockpit"
+    share.mkdir(parents=True)
+    (share / "opensbc").symlink_to(PACKAGE)  # as ~/.local/share/cockpit/opensbc
+    config = tmp_path / "sbc.yaml"
+    shutil.copy(REPO / "examples/appliance.yaml", config)
+    trace = tmp_path / "trace/sip.pcap"
+    status = json.loads((HERE / "data/sbc-status.json").read_text())
+    status["trace"]["path"] = str(trace)
+    (tmp_path / "status.json").write_text(json.dumps(status))
+    port = free_port()
+    env = {
+        "PATH": f"{HERE / 'fakes'}:{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": str(tmp_path),
+        "LANG": "C.UTF-8",
+        "XDG_DATA_HOME": str(tmp_path / "share"),
+        "XDG_CONFIG_DIRS": str(tmp_path),  # not the host's /etc/cockpit
+        "FAKE_SBC_STATUS": str(tmp_path / "status.json"),
+        "FAKE_SBC_LOG": str(tmp_path / "calls.log"),
+        "OPENSBC_CONFIG": str(config),
+        "PYTHONPATH": str(REPO),
+    }
+    ws = subprocess.Popen(
+        [str(COCKPIT_WS), f"--local-session={shutil.which('cockpit-bridge')}",
+         "-p", str(port), "-a", "127.0.0.1"],
+        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: http_ok(f"{base}/cockpit/login"), 30, "cockpit-ws start")
+        yield Cockpit(f"{base}/cockpit/@localhost/opensbc/index.html", config,
+                      tmp_path / "calls.log", trace)
+    finally:
+        ws.terminate()
+        try:
+            ws.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            ws.kill()
+            ws.wait(timeout=10)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir()
+    session = Browser(profile, str(CHROMIUM))
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def pytest_configure() -> None:
+    os.environ.setdefault("OPENSBC_SCREENSHOTS", str(REPO / "build/cockpit"))
