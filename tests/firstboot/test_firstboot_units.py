@@ -224,3 +224,21 @@ def test_web_console_certificate() -> None:
     assert names.get_values_for_type(x509.IPAddress) == [ipaddress.IPv4Address("192.0.2.10")]
     assert cert.not_valid_after_utc > now + datetime.timedelta(days=3000)
     assert b"PRIVATE KEY" in key_pem
+
+
+def test_addresses_without_netifaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host without python3-netifaces falls back to `ip -j` (the image has it)."""
+    from firstboot import interfaces
+
+    monkeypatch.setattr(interfaces, "_netifaces", lambda: None)
+    assert ipaddress.IPv4Interface("127.0.0.1/8") in interfaces.ipv4_addresses("lo")
+    assert interfaces.ipv4_addresses("no-such-nic0") == ()
+    gateway = interfaces.default_gateway()
+    assert gateway is None or isinstance(gateway, ipaddress.IPv4Address)
+
+
+def test_nameservers() -> None:
+    from firstboot.interfaces import nameservers
+
+    text = "# x\nnameserver 127.0.0.53\nnameserver 10.0.2.3\nnameserver ::1\nsearch a\n"
+    assert nameservers(text) == (ipaddress.IPv4Address("10.0.2.3"),)
