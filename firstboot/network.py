@@ -62,8 +62,7 @@ class NetworkChange:
         try:
             if snap.keyfile_data is None:
                 if snap.keyfile.exists():
-                    self._nm.delete(kf.connection_uuid(snap.interface))
-                remove_file(snap.keyfile)
+                    self._drop(snap)
             else:
                 replace_file(snap.keyfile, snap.keyfile_data, kf.KEYFILE_MODE)
                 self._nm.load(snap.keyfile)
@@ -77,6 +76,15 @@ class NetworkChange:
         except CommandError as exc:
             problems.append(str(exc))
         return problems
+
+    def _drop(self, snap: Snapshot) -> None:
+        """Remove the new profile; if nmcli cannot, delete the file and have
+        NetworkManager load the now missing file, which forgets the profile."""
+        try:
+            self._nm.delete(kf.connection_uuid(snap.interface))
+        finally:
+            if remove_file(snap.keyfile):
+                self._nm.load(snap.keyfile)
 
     def gateway_answers(self, gateway: ipaddress.IPv4Address, interface: str) -> bool:
         """One echo reply within `ping_wait` seconds (ping retries every second)."""
