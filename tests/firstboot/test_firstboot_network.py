@@ -51,7 +51,8 @@ class RecordingNM(NetworkManager):
 
 
 def test_new_profile_removed_even_when_nmcli_cannot(tmp_path: Path) -> None:
-    nm = RecordingNM(ActiveConnection("Wired connection 1", "prev-uuid", "eth0"), frozenset({"delete"}))
+    previous = ActiveConnection("Wired connection 1", "prev-uuid", "eth0")
+    nm = RecordingNM(previous, frozenset({"delete"}))
     change = NetworkChange(nm, tmp_path)
     snap = change.snapshot("eth0")
     assert snap.keyfile_data is None and snap.previous is not None
