@@ -118,7 +118,16 @@ class Session:
         self.child.sendline(user)
         self.expect("Password: ", timeout=60)
         self.child.sendline(password)
-        self.expect(r"[#$] ", timeout=120)
+        # At the first console login the first-boot wizard starts; tests that are not
+        # about the wizard stop it with Ctrl-C, which leaves the settings as they were.
+        try:
+            seen = self.child.expect(["first-boot setup", r"[#$] "], timeout=120)
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            raise AssertionError(f"no shell after login; serial log {self.log_path}") from None
+        if seen == 0:
+            self.child.sendcontrol("c")
+            self.expect("Cancelled", timeout=60)
+            self.expect(r"[#$] ", timeout=60)
         # A fixed prompt makes every later command easy to wait for. It is spelt in two
         # quoted halves so the echo of this very line cannot match it.
         half = len(PROMPT) // 2
