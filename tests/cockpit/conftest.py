@@ -8,41 +8,19 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cptest_rig import CHROMIUM, COCKPIT_WS, HERE, PACKAGE, REPO, Cockpit, missing  # noqa: E402
 from cptest_webdriver import Browser, free_port, http_ok, wait_for  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-PACKAGE = REPO / "appliance/cockpit/opensbc"
-COCKPIT_WS = Path("/usr/lib/cockpit/cockpit-ws")
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@dataclass
-class Cockpit:
-    url: str  # the SBC page
-    config: Path  # the sbc.yaml the page edits (OPENSBC_CONFIG)
-    log: Path  # what the fake sbc/journalctl/systemctl recorded
-    trace: Path  # the trace file the status fixture names
-
-
-def _missing() -> str | None:
-    if not COCKPIT_WS.exists() or shutil.which("cockpit-bridge") is None:
-        return "needs cockpit-ws and cockpit-bridge"
-    if not CHROMIUM.exists() or shutil.which("chromedriver") is None:
-        return "needs chromium and chromium-driver"
-    return None
 
 
 @pytest.fixture
 def cockpit(tmp_path: Path) -> Iterator[Cockpit]:
-    reason = _missing()
+    reason = missing()
     if reason:
         pytest.skip(reason)
     share = tmp_path / "share/cockpit"
@@ -86,7 +64,7 @@ def cockpit(tmp_path: Path) -> Iterator[Cockpit]:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[Browser]:
-    reason = _missing()
+    reason = missing()
     if reason:
         pytest.skip(reason)
     profile = tmp_path / "chromium-profile"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import Cockpit
+from cptest_rig import Cockpit
 from cptest_webdriver import Browser, wait_for
 
 SHOTS = Path(os.environ.get("OPENSBC_SCREENSHOTS", "build/cockpit"))
