@@ -299,3 +299,22 @@ def test_auto_does_nothing_once_done(appliance: Appliance) -> None:
     child = appliance.spawn("--auto")
     assert finished(child) == 0
     assert (child.before or "") == ""
+
+
+def test_back_from_static_to_dhcp(appliance: Appliance) -> None:
+    child = appliance.spawn()
+    change_password(child)
+    static_answers(child)
+    assert finished(child) == 0
+    child = appliance.spawn()
+    answer(child, "Change it again? [y/N]: ", "")
+    child.expect(r"eth0 +[0-9a-f:]{17}  link up +10\.99\.0\.50/24  \(static\)")
+    answer(child, "Use DHCP on eth0? (n: fixed address) [y/N]: ", "y")
+    answer(child, "Fully qualified host name (e.g. sbc1.example.com) [sbc1.example.test]: ", "")
+    answer(child, APPLY_Q, "")
+    child.expect_exact("Web console: https://10.99.0.15:9090")
+    assert finished(child) == 0
+    keyfile = appliance.keyfile.read_text()
+    assert "\n[ipv4]\nmethod=auto\ndns-search=example.test;\nmay-fail=false\n" in keyfile
+    assert "address1" not in keyfile
+    assert appliance.addresses() == [LEASE]
