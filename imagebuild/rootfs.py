@@ -54,7 +54,7 @@ def os_digest(settings: Settings) -> str:
     """What the diskimage-builder run depends on."""
     keys = (settings.release, settings.mirror, settings.security_mirror, settings.version,
             settings.root_password)
-    return _digest(keys, (settings.elements_dir, settings.overlay_dir))
+    return _digest(keys, (settings.elements_dir, settings.overlay_dir, settings.cockpit_dir))
 
 
 def python_digest() -> str:
@@ -76,6 +76,7 @@ def stage(settings: Settings, digest: str) -> Path:
     out.mkdir(parents=True)
     build_wheel(out)
     shutil.copytree(settings.overlay_dir, out / "overlay", symlinks=True)
+    shutil.copytree(settings.cockpit_dir, out / "cockpit", symlinks=True)
     (out / "root.hash").write_text(sha512_crypt.hash(settings.root_password) + "\n")
     (out / "release").write_text(
         f"NAME={settings.name}\nVERSION={settings.version}\nBUILD={digest}\n"

@@ -42,6 +42,7 @@ class Settings:
     dist_dir: Path = ROOT / "dist"
     elements_dir: Path = ROOT / "appliance" / "rootfs" / "elements"
     overlay_dir: Path = ROOT / "appliance" / "rootfs" / "overlay"
+    cockpit_dir: Path = ROOT / "appliance" / "cockpit"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

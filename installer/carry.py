@@ -21,6 +21,7 @@ CARRIED = (
     "etc/NetworkManager/system-connections/*",
     "etc/ssh/ssh_host_*",
     "etc/cockpit/ws-certs.d/*",
+    "etc/cockpit/disallowed-users",
     "etc/opensbc/firstboot-done",
 )
 FIRSTBOOT_PENDING = "etc/opensbc/firstboot-pending"

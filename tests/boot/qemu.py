@@ -41,6 +41,8 @@ class VM:
     disk_format: str = "qcow2"
     log_dir: Path | None = None
     runs: int = field(default=0)
+    # host port -> (guest address, guest port), through QEMU's user-mode network
+    forwards: dict[int, tuple[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.gen == "gen2":
@@ -49,9 +51,12 @@ class VM:
                 shutil.copy(OVMF_VARS, self.vars)
 
     def command(self, iso: Path | None, memory_mb: int = 2048) -> list[str]:
+        nic = "user,model=" + ("virtio-net-pci" if self.gen == "gen2" else "e1000")
+        for host_port, (guest, guest_port) in self.forwards.items():
+            nic += f",hostfwd=tcp:127.0.0.1:{host_port}-{guest}:{guest_port}"
         cmd = ["qemu-system-x86_64", "-accel", "tcg", "-smp", "2", "-m", str(memory_mb),
                "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
-               "-nic", "user,model=" + ("virtio-net-pci" if self.gen == "gen2" else "e1000")]
+               "-nic", nic]
         disk = f"file={self.disk},format={self.disk_format},cache=unsafe"
         if self.gen == "gen1":
             cmd += ["-machine", "pc", "-drive", f"{disk},if=ide,index=0,media=disk"]
@@ -111,13 +116,20 @@ class Session:
         self.child.close()
         return int(self.child.exitstatus or 0)
 
-    def login(self, user: str = "root", password: str = "omc", timeout: float = 600) -> float:
-        """Logs in on the serial getty; returns seconds from start to the login prompt."""
+    def login(self, user: str = "root", password: str = "omc", timeout: float = 600,
+              wizard: bool = False) -> float:
+        """Logs in on the serial getty; returns seconds from start to the login prompt.
+
+        wizard=True stops right after the password, with the first-boot wizard starting.
+        """
         self.expect(r"login: ", timeout=timeout)
         at_prompt = self.elapsed()
         self.child.sendline(user)
         self.expect("Password: ", timeout=60)
         self.child.sendline(password)
+        if wizard:
+            self.expect("first-boot setup", timeout=120)
+            return at_prompt
         # At the first console login the first-boot wizard starts; tests that are not
         # about the wizard stop it with Ctrl-C, which leaves the settings as they were.
         try:
@@ -128,15 +140,18 @@ class Session:
             self.child.sendcontrol("c")
             self.expect("Cancelled", timeout=60)
             self.expect(r"[#$] ", timeout=60)
-        # A fixed prompt makes every later command easy to wait for. It is spelt in two
-        # quoted halves so the echo of this very line cannot match it.
+        self.shell()
+        return at_prompt
+
+    def shell(self) -> None:
+        """Sets a fixed prompt (easy to wait for) and turns echo off. The prompt is spelt
+        in two quoted halves so the echo of this very line cannot match it."""
         half = len(PROMPT) // 2
         self.child.sendline(
             "bind 'set enable-bracketed-paste off' 2>/dev/null; stty -echo cols 200; "
             f"export OPENSBC_NO_FIRSTBOOT=1 PS1='{PROMPT[:half]}''{PROMPT[half:]}'"
         )
         self.expect(re.escape(PROMPT), timeout=60)
-        return at_prompt
 
     def run(self, command: str, timeout: float = 120) -> str:
         """Runs a shell command on the guest; returns its output (without the prompt)."""

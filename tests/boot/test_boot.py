@@ -6,6 +6,11 @@ Hyper-V stand-ins under QEMU/TCG (see qemu.py). Slow: marked `boot`; CI runs the
 from __future__ import annotations
 
 import os
+import socket
+import ssl
+import subprocess
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -131,3 +136,97 @@ def only_zeros(path: Path) -> bool:
                 remaining -= len(chunk)
             pos = end
     return True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ssh_accepts(port: int, password: str) -> bool:
+    """One SSH login attempt as root with a password (sshpass); True when it got in."""
+    cmd = ["sshpass", "-p", password, "ssh", "-p", str(port), "-o", "StrictHostKeyChecking=no",
+           "-o", "UserKnownHostsFile=/dev/null", "-o", "PreferredAuthentications=password",
+           "-o", "PubkeyAuthentication=no", "-o", "ConnectTimeout=20", "root@127.0.0.1", "true"]
+    return subprocess.run(cmd, capture_output=True, timeout=90, check=False).returncode == 0
+
+
+def wait_for_port(port: int, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.settimeout(10)
+                if s.recv(64).startswith(b"SSH-"):
+                    return
+        except OSError:
+            pass
+        time.sleep(3)
+    raise AssertionError(f"nothing answered SSH on forwarded port {port} in {seconds:.0f} s")
+
+
+def test_gen1_first_boot_wizard_static_ip_and_web_console(gen1: VM) -> None:
+    """Issue 5 on the installed appliance: the wizard at the first console login."""
+    ssh, ssh_new, web = free_port(), free_port(), free_port()
+    # Forwards are fixed when QEMU starts: one to the DHCP address, two to the new one.
+    gen1.forwards = {ssh: ("10.0.2.15", 22), ssh_new: ("10.0.2.50", 22),
+                     web: ("10.0.2.50", 9090)}
+    session = gen1.start(None, "gen1-firstboot")
+    try:
+        session.expect("login: ", timeout=600)
+        # Before the wizard: the default password works on the console only.
+        wait_for_port(ssh)
+        assert not ssh_accepts(ssh, "omc"), "SSH accepted root's default password"
+
+        session.login(wizard=True)
+        answers = [
+            ("New root password: ", "Sbc-test-2026!"),
+            ("Repeat the new password: ", "Sbc-test-2026!"),
+            (r"Use DHCP on \w+\? \(n: fixed address\) \[Y/n\]: ", "n"),
+            (r"IPv4 address/prefix \(e\.g\. 192\.0\.2\.10/24\) \[[^\]]*\]: ", "10.0.2.50/24"),
+            (r"Gateway \[[^\]]*\]: ", "10.0.2.2"),
+            (r"DNS servers, up to 3 separated by spaces \[[^\]]*\]: ", "10.0.2.3"),
+            (r"Fully qualified host name \(e\.g\. sbc1\.example\.com\): ", "sbc1.example.test"),
+            (r"Apply these settings\? \[Y/n\]: ", "y"),
+        ]
+        for prompt, answer in answers:
+            session.expect(prompt, timeout=120)
+            session.child.sendline(answer)
+        # QEMU's user network may not answer ping: keep the new settings if asked.
+        seen = session.child.expect([r"Go back to the previous network settings\?",
+                                     r"Web console: https://10\.0\.2\.50:9090"], timeout=180)
+        if seen == 0:
+            session.child.sendline("n")
+            session.expect(r"Web console: https://10\.0\.2\.50:9090", timeout=120)
+        session.expect(r"[#$] ", timeout=120)
+        session.shell()
+        assert "inet 10.0.2.50/24" in session.run("ip -4 addr show")
+        assert session.run("hostname -f") == "sbc1.example.test"
+        assert session.run("test -e /etc/opensbc/firstboot-pending || echo done") == "done"
+
+        # The web console answers over TLS on the new address, through the port forward.
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{web}/", context=context,
+                                            timeout=30) as reply:
+                    page = reply.read().decode(errors="replace")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(3)
+        assert "login" in page.lower()
+
+        # SSH on the new address: the default password is refused, the new one accepted.
+        wait_for_port(ssh_new)
+        assert not ssh_accepts(ssh_new, "omc")
+        assert ssh_accepts(ssh_new, "Sbc-test-2026!")
+    finally:
+        gen1.forwards = {}
+        session.child.sendline("poweroff")
+    assert session.wait_exit(timeout=300) == 0

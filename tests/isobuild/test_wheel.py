@@ -23,6 +23,8 @@ def test_wheel_ships_templates_profiles_and_roots(tmp_path: Path) -> None:
         "sbc/profiles/teams-generic.yaml",
         "sbc/profiles/telekom-deutschlandlan.yaml",
         "sbc/certs/data/DigiCert_Global_Root_G2.pem",
+        "firstboot/templates/ethernet.nmconnection.j2",
+        "sbc/firewall/templates/opensbc.nft.j2",
     ):
         assert needed in names, f"{needed} is missing from {wheel.name}"
     entry_points = zipfile.ZipFile(wheel).read(
