@@ -186,6 +186,19 @@ class SipEngine:
         what = message.method if isinstance(message, Request) else f"{message.status} response"
         log.info("could not send %s to %s: %s", what, dest, reason)
 
+    def connection_lost(self, peer: Peer, reason: str) -> None:
+        """Requests still waiting for an answer over that connection fail now, rather
+        than after Timer F: the answer could only have come back over it."""
+        waiting = [
+            tx for tx in self.layer.clients.values()
+            if tx.peer == peer and tx.state in (State.CALLING, State.TRYING, State.PROCEEDING)
+        ]
+        for tx in waiting:
+            self._failure_reasons[tx] = reason
+            self._execute(self.layer.transport_error(tx, self.now()))
+        if waiting:
+            self._reschedule()
+
     # -- incoming ---------------------------------------------------------------------
 
     def _request(self, request: Request, incoming: Incoming, now: float) -> None:

@@ -324,6 +324,11 @@ class TransportManager:
         if self.connections.get(conn.peer.key) is conn:
             del self.connections[conn.peer.key]
         log.debug("%s closed: %s", conn.peer, reason)
+        try:
+            self.receiver.connection_lost(conn.peer, reason)
+        except Exception:
+            self.stats.internal_errors += 1
+            log.exception("connection_lost handler raised")
 
     def tls_failed(self, peer: Peer, reason: str, *, direction: Literal["in", "out"]) -> None:
         if direction == "in":

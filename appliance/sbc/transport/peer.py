@@ -66,3 +66,6 @@ class Receiver(Protocol):
 
     def send_failed(self, message: Request | Response, dest: Peer, reason: str) -> None:
         """What was handed to `send` could not be delivered (connect or write failed)."""
+
+    def connection_lost(self, peer: Peer, reason: str) -> None:
+        """A TCP/TLS connection is gone: no answer can come back over it any more."""
