@@ -55,7 +55,9 @@ class VM:
         for host_port, (guest, guest_port) in self.forwards.items():
             nic += f",hostfwd=tcp:127.0.0.1:{host_port}-{guest}:{guest_port}"
         cmd = ["qemu-system-x86_64", "-accel", "tcg", "-smp", "2", "-m", str(memory_mb),
-               "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+               "-display", "none", "-monitor", "none", "-no-reboot",
+               # signal=off: a Ctrl-C typed by a test reaches the guest, not QEMU.
+               "-chardev", "stdio,id=serial0,signal=off", "-serial", "chardev:serial0",
                "-nic", nic]
         disk = f"file={self.disk},format={self.disk_format},cache=unsafe"
         if self.gen == "gen1":
