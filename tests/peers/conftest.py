@@ -25,7 +25,7 @@ class Processes:
     def sbc(self, config: str, **kwargs: object) -> SbcProcess:
         directory = self.workdir / f"sbc{len(self._items)}"
         directory.mkdir()
-        proc = SbcProcess(directory, config, **kwargs)  # type: ignore[arg-type]
+        proc = SbcProcess(directory, config, **kwargs)
         self._items.append(proc)
         return proc.start()
 

@@ -152,7 +152,7 @@ class SbcProcess:
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
                                          cwd=self.workdir)
-        wait_until(lambda: self.status_file.exists() or self.proc.poll() is not None,  # type: ignore[union-attr]
+        wait_until(lambda: self.status_file.exists() or self.proc.poll() is not None,
                    timeout, "the SBC's status file")
         if self.proc.poll() is not None:
             raise AssertionError(f"sbc run exited with {self.proc.returncode}:\n{self.output()}")
