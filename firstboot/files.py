@@ -6,38 +6,22 @@ leave half a file after a power cut, and a fresh temporary file would be root:ro
 
 from __future__ import annotations
 
-import contextlib
-import os
 import stat
-import tempfile
 from pathlib import Path
 
-from sbc.util.atomic import fsync_dir
+from sbc.util.atomic import atomic_write, fsync_dir
 
 
 def replace_file(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write `data` to `path` atomically. Owner and mode are the old file's (or root's
-    and 0644 for a new one) unless `mode` is given; set before any byte is written."""
+    """Write `path` atomically. Owner and mode are the old file's (or root's and 0644 for
+    a new one) unless `mode` is given; both are set before any byte is written."""
     try:
         old = path.stat()
-        uid, gid, old_mode = old.st_uid, old.st_gid, stat.S_IMODE(old.st_mode)
+        owner: tuple[int, int] | None = (old.st_uid, old.st_gid)
+        old_mode = stat.S_IMODE(old.st_mode)
     except FileNotFoundError:
-        uid, gid, old_mode = -1, -1, 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            os.fchmod(out.fileno(), old_mode if mode is None else mode)
-            if uid != -1 and (uid, gid) != (os.geteuid(), os.getegid()):
-                os.fchown(out.fileno(), uid, gid)
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
+        owner, old_mode = None, 0o644
+    atomic_write(path, data, old_mode if mode is None else mode, owner=owner)
 
 
 def remove_file(path: Path) -> bool:

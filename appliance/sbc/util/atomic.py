@@ -15,11 +15,15 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
-    """Replace `path` with `data`, atomically and durably, with permissions `mode`.
+def atomic_write(
+    path: str | os.PathLike[str], data: bytes, mode: int = 0o644,
+    owner: tuple[int, int] | None = None,
+) -> None:
+    """Replace `path` with `data`, atomically and durably, with permissions `mode`
+    (and `owner` as (uid, gid), e.g. root:shadow for /etc/shadow).
 
-    The mode is set on the temporary file before any byte is written, so a secret (a
-    private key with 0o600) is never readable by others, not even for a moment.
+    Mode and owner are set on the temporary file before any byte is written, so a secret
+    (a private key with 0o600) is never readable by others, not even for a moment.
     """
     target = Path(path)
     directory = target.parent
@@ -27,6 +31,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
     try:
         with os.fdopen(fd, "wb") as tmp:
             os.fchmod(tmp.fileno(), mode)
+            if owner is not None and owner != (os.geteuid(), os.getegid()):
+                os.fchown(tmp.fileno(), *owner)
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
