@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -22,10 +22,12 @@ class Processes:
         self.workdir = workdir
         self._items: list[SbcProcess | Sipp] = []
 
-    def sbc(self, config: str, **kwargs: object) -> SbcProcess:
+    def sbc(self, config: str, *, options_interval: float | None = None,
+            extra_args: Sequence[str] = ()) -> SbcProcess:
         directory = self.workdir / f"sbc{len(self._items)}"
         directory.mkdir()
-        proc = SbcProcess(directory, config, **kwargs)
+        proc = SbcProcess(directory, config, options_interval=options_interval,
+                          extra_args=extra_args)
         self._items.append(proc)
         return proc.start()
 

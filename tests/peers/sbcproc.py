@@ -150,12 +150,13 @@ class SbcProcess:
         env = dict(os.environ, PYTHONPATH=str(REPO / "appliance"), PYTHONUNBUFFERED="1")
         env.pop("JOURNAL_STREAM", None)
         with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                         cwd=self.workdir)
-        wait_until(lambda: self.status_file.exists() or self.proc.poll() is not None,
+            proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                    cwd=self.workdir)
+        self.proc = proc
+        wait_until(lambda: self.status_file.exists() or proc.poll() is not None,
                    timeout, "the SBC's status file")
-        if self.proc.poll() is not None:
-            raise AssertionError(f"sbc run exited with {self.proc.returncode}:\n{self.output()}")
+        if proc.poll() is not None:
+            raise AssertionError(f"sbc run exited with {proc.returncode}:\n{self.output()}")
         return self
 
     def output(self) -> str:

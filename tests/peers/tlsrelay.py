@@ -144,3 +144,38 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 async def _pipe_both(r1: asyncio.StreamReader, w1: asyncio.StreamWriter,
                      r2: asyncio.StreamReader, w2: asyncio.StreamWriter) -> None:
     await asyncio.gather(_pipe(r1, w2), _pipe(r2, w1))
+
+
+def main() -> None:
+    """For the lab (examples/README.md): Teams1 on 5081 in front of a SIPp over TCP."""
+    import argparse
+    import signal
+    import threading
+
+    parser = argparse.ArgumentParser(description="mutual-TLS relay in front of SIPp (TCP)")
+    parser.add_argument("--cert", type=Path, required=True)
+    parser.add_argument("--key", type=Path, required=True)
+    parser.add_argument("--ca", type=Path, required=True)
+    parser.add_argument("--listen", type=int, default=5081, help="TLS port the SBC calls")
+    parser.add_argument("--sipp", type=int, default=15081, help="SIPp's TCP port behind it")
+    parser.add_argument("--plain", type=int, default=15091,
+                        help="TCP port for SIPp requests towards the SBC")
+    parser.add_argument("--sbc", type=int, default=5061, help="the SBC's TLS port")
+    parser.add_argument("--sbc-name", default="sbc.lab.test")
+    args = parser.parse_args()
+    relay = TlsRelay(cert=args.cert, key=args.key, ca=args.ca, tls_port=args.listen,
+                     sipp_port=args.sipp, plain_port=args.plain, sbc_tls_port=args.sbc,
+                     sbc_name=args.sbc_name).start()
+    done = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    print(f"relay: TLS :{args.listen} -> SIPp :{args.sipp}; SIPp -> :{args.plain} -> "
+          f"TLS :{args.sbc} ({args.sbc_name})", flush=True)
+    done.wait()
+    relay.stop()
+    for shake in relay.handshakes:
+        print(shake)
+
+
+if __name__ == "__main__":
+    main()

@@ -185,6 +185,8 @@ class SbcApp:
             await old.close()
 
     async def stop(self) -> None:
+        if self._applying is not None and not self._applying.done():
+            self._applying.cancel()
         for service in self.services.values():
             for task in service.tasks:
                 task.cancel()

@@ -182,7 +182,7 @@ class SipEngine:
                 self._failure_reasons[tx] = reason
                 self._execute(self.layer.transport_error(tx, self.now()))
                 self._reschedule()
-                return
+            return  # the request's owner reports it (OPTIONS status, registration)
         what = message.method if isinstance(message, Request) else f"{message.status} response"
         log.info("could not send %s to %s: %s", what, dest, reason)
 
