@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("image",)
+ALL = ("image", "options")
 
 
 def main(argv: list[str]) -> int:
