@@ -14,7 +14,7 @@ Parts, in this order, each with a fresh server process:
    processes (its shared-memory pool counted once) and its shm `real_used`.
 4. Where the SBC's time goes: cProfile (CPU time) of the SBC under a steady UDP load.
 
-Knobs (environment): BENCH_STEP_SECS (5), BENCH_MAX_SECS (540: hard budget of the run),
+Knobs (environment): BENCH_STEP_SECS (6), BENCH_MAX_SECS (540: hard budget of the run),
 BENCH_TLS_CONNS (4), BENCH_HOLD ("200 1000"), BENCH_KAM_CHILDREN (4),
 BENCH_SBC_START (250), BENCH_KAM_START (4000), BENCH_PROFILE_SECS (8); BENCH_NO_DOC=1
 leaves docs/benchmarks.md alone (trial runs). Output: build/bench/options/STAMP/.
@@ -66,7 +66,7 @@ def _env_int(name: str, default: int) -> int:
         return default
 
 
-STEP_SECS = _env_int("BENCH_STEP_SECS", 5)
+STEP_SECS = _env_int("BENCH_STEP_SECS", 6)
 MAX_SECS = _env_int("BENCH_MAX_SECS", 540)
 TLS_CONNS = _env_int("BENCH_TLS_CONNS", 4)
 HOLD = tuple(int(x) for x in os.environ.get("BENCH_HOLD", "200 1000").split())
@@ -75,8 +75,12 @@ SBC_START = _env_int("BENCH_SBC_START", 250)
 KAM_START = _env_int("BENCH_KAM_START", 4000)
 PROFILE_SECS = _env_int("BENCH_PROFILE_SECS", 8)
 STEP_COST = STEP_SECS + 7  # a step, its quiet wait and teardown (deadline checks)
-LADDER_CAP = 85  # seconds per ladder
-MEMORY_CAP = 45  # seconds per server's memory part
+LADDER_CAP = 100  # seconds per ladder (4 ladders + 2 memory parts + profile < MAX_SECS)
+MEMORY_CAP = 40  # seconds per server's memory part
+# Kamailio 5.6.3 (Debian 12) with OpenSSL 3 double-frees in its tls module, then crashes,
+# when several TCP workers handshake (kamailio issue #3791; later versions have
+# tls_threads_mode): its TLS runs with one TCP worker, one core for TLS like the SBC.
+KAM_TLS_CHILDREN = 1
 
 
 def log(text: str) -> None:
@@ -458,7 +462,7 @@ def run_ladder(run: Run, server: Server, transport: str, start: int) -> None:
 
     log(f"== {label}: ladder from {start}/s, {STEP_SECS} s per step")
     log(HEADER)
-    deadline = min(run.deadline - 60, time.monotonic() + LADDER_CAP)
+    deadline = min(run.deadline - 100, time.monotonic() + LADDER_CAP)
     result = ladder(label, one, start=start, deadline=deadline, step_cost=STEP_COST, log=log)
     log(f"{label}: max passing rate {result.best}/s (first failing: {result.first_fail})")
     run.ladders[label] = result
@@ -529,6 +533,21 @@ def run_memory(run: Run, server: Server) -> None:
     run.memory[label] = {"baseline": base, "points": points}
 
 
+# (what, file suffix, function): stages of one OPTIONS, for the cumulative shares
+STAGES = (
+    ("the whole datagram (UDP callback)", "sbc/transport/udp.py", "datagram_received"),
+    ("parse the datagram", "sbc/sip/parser.py", "parse_datagram"),
+    ("validate the request", "sbc/sip/validate.py", "validate_request"),
+    ("allowlist (SourceGate.allowed)", "sbc/core/sources.py", "allowed"),
+    ("which connection (SourceGate.classify)", "sbc/core/sources.py", "classify"),
+    ("transaction layer: new server transaction", "sbc/sip/transaction_layer.py", "receive"),
+    ("OPTIONS handler: build and send the 200", "sbc/core/handlers.py", "__call__"),
+    ("transaction layer: the 200 through the transaction", "sbc/sip/transaction_layer.py",
+     "send_response"),
+    ("serialize the 200", "sbc/sip/message.py", "to_bytes"),
+    ("send (TransportManager.send)", "sbc/transport/manager.py", "send"),
+    ("timers (Timer J expiries and the rest)", "sbc/core/engine.py", "_on_timer"),
+)
 WAITING = ("<method 'poll' of 'select.epoll' objects>", "<method 'select' of 'select.epoll'")
 
 
@@ -548,6 +567,18 @@ def top_functions(stats: pstats.Stats, handled: int) -> dict[str, Any]:
         short = path.split("/appliance/", 1)[-1].split("/python3.11/", 1)[-1]
         return f"{func} ({short}:{line})"
 
+    stages = []
+    for what, suffix, func in STAGES:
+        found = [v for k, v in raw.items() if k[0].endswith(suffix) and k[2] == func]
+        if found:
+            cum = sum(v[3] for v in found)
+            stages.append((what, 100 * cum / total_cpu, sum(v[1] for v in found) / handled
+                           if handled else 0.0))
+    counted = {"via": ("sbc/sip/fields.py", "parse_via"), "uri": ("sbc/sip/uri.py", "parse_uri"),
+               "lower": ("~", "<method 'lower' of 'str' objects>"),
+               "ip": ("ipaddress.py", "_ip_int_from_string")}
+    counts = {key: sum(v[1] for k, v in raw.items() if k[0].endswith(suffix) and k[2] == func)
+              / max(handled, 1) for key, (suffix, func) in counted.items()}
     own = sorted(raw.items(), key=lambda kv: kv[1][2], reverse=True)[:12]
     ours = [(k, v) for k, v in raw.items() if "/sbc/" in k[0]]
     cumulative = sorted(ours, key=lambda kv: kv[1][3], reverse=True)[:14]
@@ -556,6 +587,8 @@ def top_functions(stats: pstats.Stats, handled: int) -> dict[str, Any]:
         "cpu_s": total_cpu,
         "calls_per_request": calls / handled if handled else 0.0,
         "us_per_request": 1e6 * total_cpu / handled if handled else 0.0,
+        "stages": stages,
+        "counts": counts,
         "own": [(name(k), 100 * v[2] / total_cpu, v[1] / max(handled, 1)) for k, v in own],
         "cumulative": [(name(k), 100 * v[3] / total_cpu, v[1] / max(handled, 1))
                        for k, v in cumulative],
@@ -565,7 +598,7 @@ def top_functions(stats: pstats.Stats, handled: int) -> dict[str, Any]:
 def run_profile(run: Run, rate: int) -> None:
     out = run.work / "sbc-udp.prof"
     out.unlink(missing_ok=True)
-    log(f"== SBC under cProfile (CPU time): UDP OPTIONS at {rate}/s for {PROFILE_SECS} s")
+    log(f"== SBC under cProfile: UDP OPTIONS at {rate}/s for {PROFILE_SECS} s")
     server = SbcServer(run.work / "sbc-profile", run.pki, profile=out).start()
     uac_port = free_port()
     try:
@@ -599,8 +632,8 @@ def run_profile(run: Run, rate: int) -> None:
     handled = sum(v[1] for k, v in raw.items()
                   if k[0].endswith("sbc/transport/udp.py") and k[2] == "datagram_received")
     run.profile = {"rate": rate, **top_functions(stats, handled)}
-    log(f"profile: {handled} datagrams, {run.profile['calls_per_request']:.0f} Python calls and "
-        f"{run.profile['us_per_request']:.0f} µs CPU (profiled) per OPTIONS")
+    log(f"profile: {handled} datagrams, {run.profile['calls_per_request']:.0f} calls and "
+        f"{run.profile['us_per_request']:.0f} µs (profiled, epoll waits left out) per OPTIONS")
     for fname, pct, per in run.profile["own"]:
         log(f"  own {pct:5.1f} %  {per:5.1f}/req  {fname}")
 
@@ -619,7 +652,10 @@ def _best(run: Run, label: str) -> tuple[str, str]:
     fail = next((s for s in result.steps if s.target == result.first_fail), None)
     if fail is not None and "load client" in fail.note:
         rate += " (the load client was at a full core)"
-    cpu = f"{step.us_per_request:.0f} µs" if step is not None else "-"
+    cpu = "-"
+    if step is not None and step.us_per_request > 0:
+        cpu = (f"{step.us_per_request:.0f} µs (≈ {1e6 / step.us_per_request:,.0f}/s per "
+               "core of CPU)")
     return rate, cpu
 
 
@@ -634,7 +670,7 @@ def _mem(run: Run, label: str, key: str, count: int) -> str:
 def steps_table(run: Run) -> str:
     lines = ["| step | target/s | achieved/s | ok | failed | retrans (UDP) / late (TLS) | "
              "mean rt ms | server CPU % | µs/OPTIONS | generator CPU % | other tenants % | "
-             "UDP drops | verdict |", "|" + "---|" * 13]
+             "UDP drops (kernel, whole machine) | verdict |", "|" + "---|" * 13]
     for result in run.ladders.values():
         for s in result.steps:
             lines.append(
@@ -649,21 +685,32 @@ def profile_text(run: Run) -> str:
     p = run.profile
     if not p:
         return "Not measured in this run."
+    stages = "\n".join(f"| {name} | {pct:.1f} % | {per:.2f} |"
+                       for name, pct, per in p.get("stages", []))
     own = "\n".join(f"| {name} | {pct:.1f} % | {per:.1f} |" for name, pct, per in p["own"])
     cum = "\n".join(f"| {name} | {pct:.1f} % | {per:.1f} |" for name, pct, per in p["cumulative"])
     return f"""cProfile switched on for the middle of a {PROFILE_SECS}-second SIPp run at
 {p['rate']}/s over UDP ({p['handled']:,} OPTIONS in the window): **{p['calls_per_request']:.0f}
 function calls (Python and built-in) and {p['us_per_request']:.0f} µs per OPTIONS under the
 profiler**, which inflates call-heavy code (compare the unprofiled µs/OPTIONS above). Shares
-are of the time the SBC was busy (waiting in epoll left out).
+are of the time the SBC was busy (waiting in epoll left out); the rest of 100 % is the
+asyncio event loop and the status writer.
+
+| stage (cumulative: itself and what it calls) | share | calls per OPTIONS |
+|---|---|---|
+{stages}
 
 | function (own time) | share | calls per OPTIONS |
 |---|---|---|
 {own}
 
-| SBC function (cumulative: itself and what it calls) | share | calls per OPTIONS |
+<details><summary>The SBC's functions by cumulative share</summary>
+
+| SBC function (cumulative) | share | calls per OPTIONS |
 |---|---|---|
-{cum}"""
+{cum}
+
+</details>"""
 
 
 def body(run: Run, versions: dict[str, str]) -> str:
@@ -686,8 +733,10 @@ def body(run: Run, versions: dict[str, str]) -> str:
     idle_sbc = f"{smem.get('rss', 0) / 1024:.0f} MiB RSS"
     idle_kam = (f"{kmem.get('pss', 0) / 1024:.0f} MiB Pss over {kmem.get('processes', 0)} "
                 "processes")
-    workers = f"{KAM_CHILDREN} UDP + {KAM_CHILDREN} TCP/TLS workers (and helpers)"
+    workers = (f"UDP: {KAM_CHILDREN} workers; TLS: {KAM_TLS_CHILDREN} TCP/TLS worker "
+               "(see Kamailio below)")
     counts = ", ".join(f"{c:,}" for c in HOLD)
+    rmem_max = _read_int("/proc/sys/net/core/rmem_max")
     skipped = f"\n\nSkipped in this run: {', '.join(run.skipped)}." if run.skipped else ""
     if run.crashes:
         skipped += f"\n\nServer crashes in this run: {', '.join(run.crashes)}."
@@ -736,9 +785,17 @@ side-by-side figures of one run compare.
 - **Kamailio**: `benchmarks/data/kamailio-options.cfg` (from the harness's
   kamailio-bench.cfg): stateless `options_reply()` with Contact and Allow appended, as the
   SBC's 200 has them; sources outside 127.0.0.0/8 dropped; `-n {KAM_CHILDREN}`; TLS with
-  `verify_certificate` and `require_certificate` on (mutual TLS, like the SBC).
+  `verify_certificate` and `require_certificate` on (mutual TLS, like the SBC). Its TLS
+  runs with {KAM_TLS_CHILDREN} TCP worker (`-A TCP_CHILDREN={KAM_TLS_CHILDREN}`): Debian 12's
+  Kamailio 5.6.3 with OpenSSL 3 reports double frees in its tls module and then crashes
+  when several TCP workers handshake (kamailio issue #3791, addressed in later versions
+  by `tls_threads_mode`); this run's TLS figure is therefore one core's worth, like the
+  SBC's one event loop.
 - **SBC**: `sbc run` with one generic connection allowing 127.0.0.0/8, UDP and TLS
-  listeners, no trace, no OPTIONS sent.{skipped}
+  listeners, no trace, no OPTIONS sent. Its UDP socket asks for a 4 MiB receive buffer
+  (like Kamailio's `maxbuffer`); the kernel caps it at net.core.rmem_max ({rmem_max}
+  here). With the default buffer (208 KiB) the SBC lost datagrams from about 2,000/s on
+  whenever other work preempted it.{skipped}
 
 <details><summary>Every step of this run</summary>
 
@@ -758,25 +815,48 @@ side-by-side figures of one run compare.
 
 def advice(run: Run) -> str:
     p = run.profile
-    calls = f"about {p['calls_per_request']:.0f}" if p else "many hundreds of"
+    calls = f"about {p['calls_per_request']:,.0f}" if p else "many hundreds of"
+    stages = {name: pct for name, pct, _ in p.get("stages", [])} if p else {}
+
+    def share(what: str) -> str:
+        pct = stages.get(what)
+        return f" ({pct:.0f} % of its time)" if pct is not None else ""
+
+    counts = p.get("counts", {}) if p else {}
+    via, uri = counts.get("via", 0.0), counts.get("uri", 0.0)
+    lower, ips = counts.get("lower", 0.0), counts.get("ip", 0.0)
+    kam = run.memory.get("Kamailio", {}).get("points", [])
+    kam_conn = (f"{kam[-1]['pss_per_conn_kib']:.0f} KiB Pss" if kam and "pss_per_conn_kib"
+                in kam[-1] else "not measured")
     mem = run.memory.get("SBC", {}).get("points", [])
-    per_conn = mem[-1].get("rss_per_conn_kib", 0.0) if mem else 0.0
-    return f"""The SBC answers each OPTIONS in one Python process with {calls} Python function
-calls: parsing every header into objects, validating the request as a whole (URIs,
-Via, addresses, each parsed again on the way), a server transaction that is kept for
-Timer J (32 s over UDP) although OPTIONS needs no state, and building the 200 from
-header objects. Kamailio parses lazily in C and answers statelessly. What would raise
-the figure, roughly in order of gain per effort: answer OPTIONS from allowed sources
-statelessly (no transaction; a retransmission just gets another 200), parse headers
-lazily and look them up through a dict of canonical names instead of scanning with
-`lower()`, parse the top Via and the URIs once per message and cache the allowlist
-decision per source address; then more cores: several `sbc` worker processes on one
-UDP port with SO_REUSEPORT (the kernel spreads the sources over them), since one event
-loop uses one core at most. For TLS, the same per-message work plus OpenSSL. The
-memory per TLS connection ({per_conn:.0f} KiB here) is mostly Python 3.11's asyncio
-SSL transport, which allocates a 256 KiB read buffer per connection
-(`asyncio.sslproto.SSLProtocol.max_size`); a smaller buffer (TLS records are at most
-16 KiB) would cut it to a small fraction."""
+    per_conn = f"{mem[-1]['rss_per_conn_kib']:.0f} KiB" if mem and "rss_per_conn_kib" in mem[-1] \
+        else "about 300 KiB"
+    return f"""The SBC answers each OPTIONS in one Python process with {calls} function calls:
+it parses every header into objects{share("parse the datagram")}, validates the request as a
+whole{share("validate the request")}, parsing the Via and the URIs again on the way ({via:.0f} Via
+and {uri:.0f} URI parses per OPTIONS), looks headers up by scanning the list and lower-casing
+every name on each lookup ({lower:.0f} `str.lower` calls per OPTIONS), parses the source
+address again for the allowlist and the connection lookup ({ips:.0f} address parses per
+OPTIONS), runs a server transaction
+that lingers for Timer J (32 s over UDP) although OPTIONS needs no state, and builds the
+200 from header objects{share("OPTIONS handler: build and send the 200")}. Kamailio parses
+lazily in C and answers statelessly. What would raise the figure, roughly in order of gain
+per effort: answer OPTIONS from allowed sources statelessly (no transaction: a
+retransmission just gets another 200); index headers by canonical lower-case name once
+at parse time instead of scanning; parse the top Via and the URIs once per message;
+cache the allowlist decision and the matching connections per source address; skip the
+whole-request validation for OPTIONS beyond what the 200 needs. Then more cores: one
+event loop uses one core at most, so several `sbc` workers on one UDP port with
+SO_REUSEPORT (the kernel spreads sources over them) would multiply the UDP figure on
+the appliance's cores. Over TLS the per-message work is the same, plus OpenSSL, and
+several messages may arrive in one read.
+
+Memory per TLS connection ({per_conn} here) is mostly Python 3.11's asyncio SSL
+transport, which allocates and zero-fills a 256 KiB read buffer per connection
+(`asyncio.sslproto.SSLProtocol.max_size`), although a TLS record holds at most 16 KiB.
+In a trial while this benchmark was written, an SBC with that size set to 17 KiB needed
+63 KiB per connection instead of 302 KiB (500 idle connections); that is a one-line
+knob for the SBC's TLS code (Kamailio in this run: {kam_conn} per connection)."""
 
 
 def main() -> int:
@@ -841,15 +921,13 @@ def main() -> int:
         part("Kamailio udp", lambda: ladder_part(kam("kam-udp"), "udp", KAM_START), 120)
     part("SBC tls", lambda: ladder_part(sbc("sbc-tls"), "tls", SBC_START), 110)
     if have_kam:
-        part("Kamailio tls", lambda: ladder_part(kam("kam-tls"), "tls", KAM_START // 2), 100)
+        part("Kamailio tls", lambda: ladder_part(kam("kam-tls", KAM_TLS_CHILDREN), "tls",
+                                                  KAM_START // 2), 100)
     part("SBC memory", lambda: memory_part(sbc("sbc-mem")), 60)
     if have_kam:
-        # one TLS worker: Kamailio 5.6.3 with OpenSSL 3 crashes (double free in the tls
-        # module's shm allocator, kamailio issue #3791) when several TCP workers
-        # handshake many connections at once; the per-connection state is the same
-        part("Kamailio memory", lambda: memory_part(kam("kam-mem", tcp_children=1)), 45)
+        part("Kamailio memory", lambda: memory_part(kam("kam-mem", KAM_TLS_CHILDREN)), 45)
     best = run.ladders.get("SBC udp")
-    rate = max(100, (best.best if best else 300) // 3)
+    rate = max(100, (best.best if best else 400) // 4)
     part("SBC profile", lambda: run_profile(run, rate), 25)
 
     log("")
@@ -869,6 +947,13 @@ def main() -> int:
     log(text)
     log(f"options benchmark done in {time.monotonic() - run.t0:.0f} s; files in {work}")
     return 0
+
+
+def _read_int(path: str) -> str:
+    try:
+        return f"{int(Path(path).read_text().split()[0]):,} bytes"
+    except (OSError, ValueError, IndexError):
+        return "unknown"
 
 
 def _sbc_version() -> str:
