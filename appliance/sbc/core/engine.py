@@ -222,7 +222,11 @@ class SipEngine:
             self.counters.malformed += 1
             log.debug("dropped a bad response from %s: %s", incoming.source, err.reason)
             return
-        self._execute(self.layer.receive(response, incoming.source, now))
+        self._current = incoming
+        try:
+            self._execute(self.layer.receive(response, incoming.source, now))
+        finally:
+            self._current = None
 
     def _peer_error(self, incoming: Incoming, err: SipPeerError) -> None:
         """The one place where a peer's bad input becomes an answer or a drop."""
@@ -296,8 +300,8 @@ class SipEngine:
             waiting = self._uac.get(tx) if tx is not None else None
             if waiting is not None:
                 waiting.on_response(message)
-            elif self.router.on_stray is not None:
-                self.router.on_stray(message, Peer("", 0))
+            elif self.router.on_stray is not None and self._current is not None:
+                self.router.on_stray(message, self._current.source)  # a 2xx retransmission
             return
         incoming = self._current
         if incoming is None:

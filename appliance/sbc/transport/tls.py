@@ -43,6 +43,8 @@ def handshake_reason(exc: BaseException) -> str:
             return "no client certificate (mutual TLS requires one)"
         if "unknown ca" in words:
             return "the peer does not trust our certificate (unknown CA)"
+        if "http request" in words:
+            return "not TLS: the peer sent an HTTP request"
         if "wrong version" in words or "unsupported protocol" in words:
             return f"protocol mismatch ({words}); TLS 1.2 or newer is required"
         return words
