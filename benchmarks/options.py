@@ -757,10 +757,10 @@ Kamailio {versions['kamailio']}, SIPp {versions['sipp']}; TLS negotiated: {run.t
 | processes answering | 1 (one asyncio event loop: one core at most) | {workers} |
 
 How: one run on one machine ({NCPU} cores), each part with a fresh server, all on
-127.0.0.1. **Load on the machine**: other work (QEMU boot tests of other engineers)
-was running; before the steps, others used {busy_text}; the per-step figure is the
-"other tenants" column below. Expect tens of percent of run-to-run noise; only the
-side-by-side figures of one run compare.
+127.0.0.1. **Load on the machine**: the machine is shared (other engineers' QEMU boot
+tests run there); just before the steps, other work used {busy_text}; the per-step
+figure is the "other tenants" column below. Expect tens of percent of run-to-run noise;
+only the side-by-side figures of one run compare.
 
 - **Rates**: the method of the shared peer harness (`run_peer_baseline.sh`): the rate
   doubles from a start value until a {STEP_SECS} s step fails, then two bisection steps.
