@@ -27,7 +27,7 @@ from . import PRODUCT, __version__
 from .certs import CertError
 from .certs import cli as certs_cli
 from .config import ConfigError, ConfigHolder, check_main
-from .status import TRACE_FILE, find_status, format_status, run_dir
+from .status import TRACE_FILE, find_status, format_status, public_json, run_dir
 from .trace import TraceRequest, TraceRequestError, read_request, write_request
 from .trace.control import DEFAULT_FILES, DEFAULT_MAX_BYTES, DEFAULT_PATH, TraceSettings
 
@@ -174,7 +174,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return NOT_RUNNING
     assert found.doc is not None
     if args.json:
-        print(json.dumps(found.doc, indent=2))
+        print(json.dumps(public_json(found.doc), indent=2))
     else:
         print(format_status(found.doc))
     return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sbc.cli import main
 from sbc.config import load_config
-from sbc.status import format_status, read_status
+from sbc.status import format_status, public_json, read_status
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,3 +116,17 @@ def test_lab_pki_makes_what_lab_yaml_needs(tmp_path: Path,
     config = load_config(tmp_path / "lab.yaml", require_files=True)
     assert config.sbc.tls.cert.exists()
     assert (tmp_path / "lab" / "peers" / "sip2.pstnhub.microsoft.com.key").exists()
+
+
+def test_json_for_machines_has_iso_times_and_the_console_names() -> None:
+    doc = public_json(SAMPLE)
+    assert doc["generated_at"] == "1970-01-12T13:48:20.000Z"
+    assert doc["sbc"]["running"] is True and doc["sbc"]["uptime_s"] == 100
+    telekom, teams = doc["connections"]
+    assert telekom["options_out"]["status"] == "up"  # the name the web console reads
+    assert telekom["options_out"]["since"].endswith("Z")
+    assert telekom["registration"]["expires_at"] == "1970-01-12T13:53:20.000Z"
+    assert telekom["options_in"] == {"last_seen": None}
+    assert teams["options_in"]["last_seen"].startswith("1970-01-12T")
+    assert doc["certificate"]["not_after"] == "2027-01-01 00:00 UTC"  # already text
+    assert SAMPLE["updated"] == 1_000_100.0  # the input is left alone

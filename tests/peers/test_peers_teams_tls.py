@@ -8,6 +8,7 @@ trace of it all, decoded by tshark, lists the OPTIONS that went over TLS.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -70,6 +71,14 @@ def test_teams_options_both_ways_over_mutual_tls(pki: Pki, procs: Processes,
         teams1 = wait_until(lambda: _with_options_in(sbc.connection("Teams1")), 10,
                             "Teams1's OPTIONS in the status")
         assert teams1["options_in"]["transport"] == "tls"
+        # The certificate Teams1 showed, for the status table (days left).
+        assert teams1["certificate"]["subject"] == f"O=OpenSBC Peers Test, CN={TEAMS[0]}"
+        assert 360 <= teams1["certificate"]["days_left"] <= 366
+        machine = sbc.cli("status", "--json", "--run-dir", str(sbc.run_dir))
+        assert machine.returncode == 0, machine.stderr
+        doc = json.loads(machine.stdout)
+        row = next(c for c in doc["connections"] if c["name"] == "Teams1")
+        assert row["options_out"]["status"] == "up" and row["options_in"]["last_seen"]
         # Teams2/3 point at closed ports: down, and never credited with Teams1's OPTIONS.
         assert sbc.connection("Teams2")["options_out"]["state"] == "down"
         assert sbc.connection("Teams2")["options_in"] is None

@@ -70,6 +70,7 @@ class _Service:
     probe: OptionsProbe | None
     registration: RegistrationState | None
     tasks: list[asyncio.Task[None]]
+    options_task: OptionsTask | None = None
 
 
 def transport_settings(config: Config) -> TransportSettings:
@@ -220,9 +221,11 @@ class SbcApp:
         tasks: list[asyncio.Task[None]] = []
         probe = None
         registration = None
+        options_task = None
         if conn.options:
             probe = OptionsProbe(conn.name, self._interval(self.config))
-            tasks.append(asyncio.create_task(OptionsTask(conn, probe, self.deps).run()))
+            options_task = OptionsTask(conn, probe, self.deps)
+            tasks.append(asyncio.create_task(options_task.run()))
         if conn.registration is not None:
             registration = RegistrationState(
                 conn.name, conn.registration, conn.auth,
@@ -231,7 +234,7 @@ class SbcApp:
             )
             tasks.append(asyncio.create_task(
                 RegistrationTask(conn, registration, self.deps).run()))
-        self.services[conn.name] = _Service(conn, probe, registration, tasks)
+        self.services[conn.name] = _Service(conn, probe, registration, tasks, options_task)
 
     async def _stop_service(self, name: str) -> None:
         service = self.services.pop(name, None)
@@ -356,6 +359,7 @@ class SbcApp:
                 "options_out": (service.probe.status(to_wall)
                                 if service and service.probe else None),
                 "options_in": self.options_in.status(conn.name),
+                "certificate": self._peer_certificate(service, now_wall),
             })
         cert = dict(self.certificate)
         end = cert.pop("not_after_ts", None)
@@ -389,6 +393,21 @@ class SbcApp:
                 "configured_path": str(self.config.trace.path),
             },
         }
+
+    def _peer_certificate(self, service: _Service | None, now: float) -> dict[str, Any] | None:
+        """The certificate the connection's TLS peer showed last time (None: not TLS or
+        not connected yet)."""
+        task = service.options_task if service is not None else None
+        if task is None or task.last_peer is None or self.transports is None:
+            return None
+        if task.last_peer.transport != "tls":
+            return None
+        cert = self.transports.peer_certs.get(task.last_peer.key)
+        if cert is None:
+            return None
+        end = cert.get("not_after")
+        days = int((end - now) // 86400) if isinstance(end, float) else None
+        return {"subject": cert.get("subject"), "not_after": end, "days_left": days}
 
     def write_status(self) -> None:
         write_status(self.status_path, self.snapshot())

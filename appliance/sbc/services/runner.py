@@ -89,6 +89,7 @@ class OptionsTask:
         self.conn = conn
         self.probe = probe
         self.deps = deps
+        self.last_peer: Peer | None = None  # where the last OPTIONS went (status)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -117,8 +118,9 @@ class OptionsTask:
         for target in targets:
             self.probe.sending(loop.time(), label_of(target))
             request = build_options(self.conn, target, self.deps)
+            self.last_peer = peer_of(target)
             outcome = await self.deps.engine.request(
-                request, peer_of(target), timeout=self.probe.timeout
+                request, self.last_peer, timeout=self.probe.timeout
             )
             if outcome.response is not None:
                 response = outcome.response

@@ -13,6 +13,7 @@ from .files import (
     run_dir,
     write_status,
 )
+from .render import public_json
 from .table import format_status
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "candidate_run_dirs",
     "find_status",
     "format_status",
+    "public_json",
     "read_status",
     "run_dir",
     "write_status",

@@ -67,6 +67,12 @@ def _options_in(seen: dict[str, Any] | None, now: float) -> str:
     return _clock(last, now) + ago
 
 
+def _peer_cert(cert: dict[str, Any] | None) -> str:
+    if not cert or cert.get("days_left") is None:
+        return "-"
+    return f"{cert['days_left']}d"
+
+
 def _table(header: Sequence[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [list(header), *rows]) for i in range(len(header))]
     lines = []
@@ -112,9 +118,10 @@ def format_status(doc: dict[str, Any], now: float | None = None) -> str:
             rtt,
             since,
             _options_in(conn.get("options_in"), now),
+            _peer_cert(conn.get("certificate")),
         ])
     header = ["CONNECTION", "TARGET", "REGISTRATION", "OPTIONS OUT", "RTT", "SINCE",
-              "OPTIONS IN"]
+              "OPTIONS IN", "PEER CERT"]
     out.append(_table(header, rows) if rows else "No connections configured.")
     out.append("")
     dropped = doc.get("dropped") or {}

@@ -17,9 +17,10 @@ import contextlib
 import ipaddress
 import logging
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Any, Literal
 
 from ..config.model import Listener
 from ..logs import EventLog
@@ -96,6 +97,7 @@ class TransportManager:
         self.trace_ip = trace_ip  # shown as our address in traces when bound to 0.0.0.0
         self.stats = TransportStats()
         self.connections: dict[FlowKey, StreamConnection] = {}
+        self.peer_certs: dict[FlowKey, dict[str, Any]] = {}
         self.udp: list[UdpListener] = []
         self._servers: list[tuple[Listener, asyncio.Server]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -329,6 +331,20 @@ class TransportManager:
         except Exception:
             self.stats.internal_errors += 1
             log.exception("connection_lost handler raised")
+
+    def remember_peer_cert(self, peer: Peer, peercert: dict[str, Any]) -> None:
+        """The verified certificate of a server we connected to, for `sbc status`."""
+        short = {"commonName": "CN", "organizationName": "O"}
+        subject = ", ".join(
+            f"{short[k]}={v}" for rdn in peercert.get("subject", ()) for k, v in rdn if k in short
+        )
+        try:
+            not_after: float | None = ssl.cert_time_to_seconds(peercert["notAfter"])
+        except (KeyError, ValueError):
+            not_after = None
+        if len(self.peer_certs) >= 256:
+            self.peer_certs.pop(next(iter(self.peer_certs)))
+        self.peer_certs[peer.key] = {"subject": subject, "not_after": not_after}
 
     def tls_failed(self, peer: Peer, reason: str, *, direction: Literal["in", "out"]) -> None:
         if direction == "in":

@@ -82,7 +82,10 @@ class StreamConnection:
         if sockname:
             self.local = (str(sockname[0]), int(sockname[1]))
         if self.tls:
-            self.peer_names = tuple(certs_tls.peer_names(writer.get_extra_info("peercert")))
+            peercert = writer.get_extra_info("peercert")
+            self.peer_names = tuple(certs_tls.peer_names(peercert))
+            if self.outbound and peercert:
+                self.manager.remember_peer_cert(self.peer, peercert)
         self.state = "open"
         self.last_activity = self.manager.now()
         pending, self._pending = self._pending, []
