@@ -406,7 +406,7 @@ class SbcApp:
         if cert is None:
             return None
         end = cert.get("not_after")
-        days = int((end - now) // 86400) if isinstance(end, float) else None
+        days = int((end - now) // 86400) if isinstance(end, int | float) else None
         return {"subject": cert.get("subject"), "not_after": end, "days_left": days}
 
     def write_status(self) -> None:

@@ -339,7 +339,7 @@ class TransportManager:
             f"{short[k]}={v}" for rdn in peercert.get("subject", ()) for k, v in rdn if k in short
         )
         try:
-            not_after: float | None = ssl.cert_time_to_seconds(peercert["notAfter"])
+            not_after: float | None = float(ssl.cert_time_to_seconds(peercert["notAfter"]))
         except (KeyError, ValueError):
             not_after = None
         if len(self.peer_certs) >= 256:
