@@ -49,4 +49,4 @@ def test_status_goes_down_and_up_again(pki: Pki, procs: Processes) -> None:
     log = sbc.output()
     assert "Pbx: OPTIONS status up (200 OK" in log
     assert "Pbx: OPTIONS status down (no response" in log
-    assert log.count("Pbx: OPTIONS status up") == 2
+    assert log.count("Pbx: OPTIONS status up") >= 2
