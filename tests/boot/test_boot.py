@@ -179,6 +179,7 @@ def test_gen1_first_boot_wizard_static_ip_and_web_console(gen1: VM) -> None:
         wait_for_port(ssh)
         assert not ssh_accepts(ssh, "omc"), "SSH accepted root's default password"
 
+        session.child.sendline("")  # getty prints its prompt again for login()
         session.login(wizard=True)
         answers = [
             ("New root password: ", "Sbc-test-2026!"),
