@@ -43,7 +43,7 @@
             return cell("not used");
         var state = reg.state || "unknown";
         var text = state + (reg.code ? " (" + reg.code + ")" : "");
-        var cls = state === "registered" ? "ok" : (state === "registering" ? "warn" : "bad");
+        var cls = state === "registered" ? "ok" : (state === "pending" ? "warn" : "bad");
         return cell(text, cls, reg.expires_at ? "until " + formatTime(reg.expires_at) : "");
     }
 
