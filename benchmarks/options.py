@@ -689,7 +689,7 @@ def profile_text(run: Run) -> str:
                        for name, pct, per in p.get("stages", []))
     own = "\n".join(f"| {name} | {pct:.1f} % | {per:.1f} |" for name, pct, per in p["own"])
     cum = "\n".join(f"| {name} | {pct:.1f} % | {per:.1f} |" for name, pct, per in p["cumulative"])
-    return f"""cProfile switched on for the middle of a {PROFILE_SECS}-second SIPp run at
+    return f"""cProfile switched on for the middle of a SIPp run of {PROFILE_SECS} s at
 {p['rate']}/s over UDP ({p['handled']:,} OPTIONS in the window): **{p['calls_per_request']:.0f}
 function calls (Python and built-in) and {p['us_per_request']:.0f} µs per OPTIONS under the
 profiler**, which inflates call-heavy code (compare the unprofiled µs/OPTIONS above). Shares
