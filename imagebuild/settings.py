@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -43,7 +43,6 @@ class Settings:
     elements_dir: Path = ROOT / "appliance" / "rootfs" / "elements"
     overlay_dir: Path = ROOT / "appliance" / "rootfs" / "overlay"
     cockpit_dir: Path = ROOT / "appliance" / "cockpit"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def cache_dir(self) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
 import subprocess
 import sys
 import time
@@ -229,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         raise
     if not args.no_poweroff:
         console.say("Powering off")
-        shutil.which("systemctl") and subprocess.run(["systemctl", "poweroff"], check=False)
+        subprocess.run(["systemctl", "poweroff"], check=False)
     return 0
 
 
