@@ -85,15 +85,33 @@ def test_gen1_upgrade_keeps_data(gen1: VM, iso: Path, record) -> None:
     assert session.wait_exit(timeout=300) == 0
 
 
-def test_gen2_secure_boot_installs_and_boots(iso: Path, workdir: Path, record) -> None:
+@pytest.fixture(scope="module")
+def gen2(iso: Path, workdir: Path, record) -> VM:
     vm = VM("gen2", workdir, make_disk(workdir / "gen2.qcow2", "8G"))
     install(vm, iso, record, "gen2")
-    session = vm.start(None, "gen2-boot")
+    return vm
+
+
+def test_gen2_secure_boot_installs_and_boots(gen2: VM, record) -> None:
+    session = gen2.start(None, "gen2-boot")
     try:
         record("gen2.boot_to_login_s", session.login())
         assert "SecureBoot enabled" in session.run("mokutil --sb-state")
         assert session.run("findmnt -n -o FSTYPE /data") == "ext4"
         assert session.run("systemctl show -p LoadState --value opensbc.service") == "loaded"
+    finally:
+        session.child.sendline("poweroff")
+    assert session.wait_exit(timeout=300) == 0
+
+
+def test_gen2_iso_left_attached_boots_the_installed_system(gen2: VM, iso: Path, record) -> None:
+    """Under Secure Boot the ISO's signed GRUB hands over to the disk's grub.cfg."""
+    session = gen2.start(iso, "gen2-boot-with-iso")
+    try:
+        session.expect("Boot the installed OpenSBC", timeout=600)
+        record("gen2.boot_to_login_s_with_iso", session.login())
+        assert session.run("findmnt -n -o FSTYPE /") == "ext4"
+        assert "SecureBoot enabled" in session.run("mokutil --sb-state")
     finally:
         session.child.sendline("poweroff")
     assert session.wait_exit(timeout=300) == 0
