@@ -74,10 +74,13 @@ def restore(carried: Carried, new_root: Path) -> int:
     if carried.root_hash:
         shadow = new_root / "etc/shadow"
         shadow.write_text(with_root_hash(shadow.read_text(), carried.root_hash))
-    pending = new_root / FIRSTBOOT_PENDING
-    if not carried.firstboot_pending and pending.exists():
-        pending.unlink()
     return len(carried.files)
+
+
+def firstboot_pending(carried: Carried | None) -> bool:
+    """Whether the new system starts the first-boot wizard: always after a fresh install;
+    after an upgrade only if the old system had not finished it."""
+    return carried is None or carried.firstboot_pending
 
 
 def root_hash_of(shadow: str) -> str | None:

@@ -137,8 +137,11 @@ class Installer:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         # The ISO's boot menu looks for this file to offer "boot the installed system".
         (etc / "installed").write_text(f"{release}INSTALLED={stamp}\n")
-        if carried is None:
-            (etc / "firstboot-pending").write_text(f"{stamp}\n")
+        pending = TARGET / carry.FIRSTBOOT_PENDING
+        if carry.firstboot_pending(carried):
+            pending.write_text(f"{stamp}\n")
+        else:
+            pending.unlink(missing_ok=True)
         # A fresh machine-id and SSH host keys on first boot unless carried over.
         (TARGET / "etc/machine-id").write_text("")
         for key in (TARGET / "etc/ssh").glob("ssh_host_*"):

@@ -40,11 +40,12 @@ def test_upgrade_carries_admin_settings(tmp_path: Path) -> None:
         "root:$6$old:20000:0:99999:7:::\ndaemon:*:20000:0:99999:7:::\nsbc:!:20000::::::\n"
     )
     # The wizard had run on the old system: it does not start again.
-    assert not (new / "etc/opensbc/firstboot-pending").exists()
+    assert carry.firstboot_pending(carried) is False
 
 
-def test_pending_first_boot_stays_pending(tmp_path: Path) -> None:
+def test_first_boot_pending_rules(tmp_path: Path) -> None:
+    # A fresh install always starts the wizard.
+    assert carry.firstboot_pending(None) is True
+    # An upgrade of a system whose wizard never finished starts it again.
     old = make_root(tmp_path / "old", SHADOW_OLD, pending=True)
-    new = make_root(tmp_path / "new", SHADOW_NEW, pending=True)
-    carry.restore(carry.collect(old), new)
-    assert (new / "etc/opensbc/firstboot-pending").exists()
+    assert carry.firstboot_pending(carry.collect(old)) is True
