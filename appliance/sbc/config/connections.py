@@ -60,6 +60,11 @@ def _explainer(profile: Profile) -> Callable[[str], str | None]:
     return explain
 
 
+def _admin_name(profile: Profile, target: str) -> str:
+    pf = profile.field_for(target)
+    return pf.name if pf else target
+
+
 def _header_values(
     profile: Profile, model: str, extra: tuple[tuple[str, str], ...]
 ) -> tuple[tuple[str, str], ...]:
@@ -126,6 +131,8 @@ def _build(
                 priority=target.priority,
                 group=values["group"] or name,
                 numbers=numbers,
+                srtp=values["srtp"],
+                identity=values["identity"],
                 origin=f"{doc.file}:{line_of(node)}",
                 entry=path,
             )
@@ -177,6 +184,19 @@ def _entry(
     values.update(profile.settings)
     for pf in profile.fields.values():
         values[pf.target] = f[pf.name]
+    if values["srtp"] and values["transport"] != "tls":
+        # SDES (RFC 4568) puts the SRTP keys into the SDP: over UDP/TCP anyone on the
+        # path can read them, so encrypted media would only look encrypted.
+        given = [pf.name for pf in profile.fields.values() if pf.name in f.nodes]
+        names = [_admin_name(profile, "srtp"), _admin_name(profile, "transport")]
+        where = next((n for n in names if n in given), names[0])
+        doc.error(
+            f.node_of(where),
+            child(path, where),
+            f"srtp needs transport tls: the SRTP keys travel in the SDP (got transport "
+            f"{values['transport']})",
+        )
+        return None
     return _build(doc, node, path, name, profile, values, model)
 
 

@@ -108,6 +108,12 @@ CONNECTION_FIELDS: dict[str, FieldSpec] = {
     "national_prefix": FieldSpec(_digits(allow_empty=True, max_len=4), "0", "trunk prefix"),
     "international_prefix": FieldSpec(_digits(allow_empty=True, max_len=4), "00", "exit code"),
     "number_format": FieldSpec(choice(("e164", "national")), "e164", "how the peer writes numbers"),
+    "srtp": FieldSpec(boolean, False, "encrypt media toward the peer (SDES keys: TLS only)"),
+    "identity": FieldSpec(
+        choice(("pai", "ppi", "none")),
+        "pai",
+        "calling number header toward the peer: P-Asserted-, P-Preferred-Identity or none",
+    ),
 }
 
 FORMATS: dict[str, Parser] = {"e164": e164}

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .calls import check_media, read_calls, read_media
 from .connections import read_connections
 from .issues import ConfigError, ConfigIssue, IssueLog, Severity
 from .model import (
@@ -24,6 +25,7 @@ from .model import (
 )
 from .nodes import Doc, Node, describe
 from .profiles import ProfileRegistry
+from .routes import read_routes
 from .sections import DEFAULT_MODEL, read_hosts, read_sbc, read_syslog, read_trace
 from .table import REQUIRED, Key, read_table
 from .values import file_path
@@ -46,6 +48,9 @@ _TOP_KEYS = (
     Key("hosts", _node, None),
     Key("syslog", _node, None),
     Key("trace", _node, None),
+    Key("routes", _node, None),
+    Key("media", _node, None),
+    Key("calls", _node, None),
     Key("profiles_dir", file_path, None, "extra profile files (/data/profiles)"),
 )
 
@@ -216,8 +221,15 @@ def parse(
     syslog_node = _section(top.values, "syslog")
     syslog = read_syslog(doc, syslog_node) if syslog_node is not None else None
     trace = read_trace(doc, _section(top.values, "trace"))
+    routes = read_routes(doc, _section(top.values, "routes"), conns)
+    media = read_media(doc, _section(top.values, "media"))
+    calls = read_calls(doc, _section(top.values, "calls"))
+    if sbc is not None and media is not None and calls is not None:
+        check_media(doc, media, calls, sbc)
     _downgrade_unused_profiles(log, registry, used)
     if not top.ok or sbc is None or conns is None or hosts is None or trace is None:
+        return None, log
+    if routes is None or media is None or calls is None:
         return None, log
     if syslog_node is not None and syslog is None:
         return None, log
@@ -244,6 +256,9 @@ def parse(
         trace=trace or TraceSettings(),
         profiles_dir=extra_dir,
         warnings=tuple(log.sorted()),
+        routes=routes,
+        media=media,
+        calls=calls,
     )
     return config, log
 

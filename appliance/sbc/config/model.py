@@ -7,6 +7,7 @@ registration, templates) can trust the values without re-checking them.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from .issues import ConfigIssue
 
 Transport = Literal["udp", "tcp", "tls"]
 ResolveMode = Literal["rfc3263", "static"]
+Identity = Literal["pai", "ppi", "none"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -94,7 +96,7 @@ class Registration:
 
 @dataclass(frozen=True)
 class NumberPlan:
-    """How a peer writes numbers, for routing's national <-> E.164 rewriting later."""
+    """How a peer writes numbers; `sbc.routing` works in E.164 and converts at the edges."""
 
     country_code: str
     national_prefix: str
@@ -126,7 +128,10 @@ class Connection:
     """One peer the SBC talks to, after profile expansion (Teams -> Teams1..3).
 
     `priority` orders failover inside `group` (1 first). An empty `allowlist` means
-    "the addresses `host` resolves to"; see `sbc.config.allow`.
+    "the addresses `host` resolves to"; see `sbc.config.allow`. `srtp`: media toward
+    this peer is encrypted (SDES keys in the SDP, hence TLS only). `identity`: the header
+    that carries the calling number toward this peer (P-Asserted-Identity,
+    P-Preferred-Identity, or none).
     """
 
     name: str
@@ -144,6 +149,8 @@ class Connection:
     priority: int
     group: str
     numbers: NumberPlan | None
+    srtp: bool = False
+    identity: Identity = "pai"
     origin: str = field(default="", compare=False)  # "file:line" of the admin's entry
     entry: str = field(default="", compare=False)  # its field path, "connections[1]"
 
@@ -201,6 +208,42 @@ class TraceSettings:
 
 
 @dataclass(frozen=True)
+class Route:
+    """One `routes:` rule. `sources` and `to` hold connection or group names (checked at
+    load); empty `sources` = any source. The regexes are searched in E.164 numbers and
+    the rewrites are `re.sub` replacements (a literal when the regex is absent)."""
+
+    name: str
+    to: tuple[str, ...]
+    sources: tuple[str, ...] = ()
+    called: re.Pattern[str] | None = None
+    calling: re.Pattern[str] | None = None
+    rewrite_called: str | None = None
+    rewrite_calling: str | None = None
+    origin: str = field(default="", compare=False)  # "file:line"; "" for default routes
+
+
+@dataclass(frozen=True)
+class MediaConfig:
+    """rtpengine (its ng control socket, on loopback) and the RTP ports it may use."""
+
+    rtpengine: tuple[str, int] = ("127.0.0.1", 2223)
+    port_min: int = 30000
+    port_max: int = 39999
+    no_rtp_timeout: int = 60  # seconds without RTP before both legs get a BYE
+
+
+@dataclass(frozen=True)
+class CallsConfig:
+    """Call handling limits: failover, RFC 4028 session timers, concurrency."""
+
+    failover_timeout: int = 10  # seconds without a provisional before trying the next target
+    session_expires: int = 1800
+    min_se: int = 90
+    max_calls: int = 500  # more concurrent calls are answered 503
+
+
+@dataclass(frozen=True)
 class Config:
     """A whole, valid `/data/sbc.yaml`."""
 
@@ -212,6 +255,9 @@ class Config:
     trace: TraceSettings
     profiles_dir: Path | None = None
     warnings: tuple[ConfigIssue, ...] = field(default=(), compare=False)
+    routes: tuple[Route, ...] = ()
+    media: MediaConfig = MediaConfig()
+    calls: CallsConfig = CallsConfig()
 
     def connection(self, name: str) -> Connection:
         for conn in self.connections:
@@ -223,3 +269,12 @@ class Config:
         """The connections of one failover group in the order they are tried."""
         members = [c for c in self.connections if c.group == group]
         return tuple(sorted(members, key=lambda c: c.priority))
+
+    def targets(self, names: tuple[str, ...]) -> tuple[Connection, ...]:
+        """Connections for route names in order: a group by priority, each one once."""
+        out: dict[str, Connection] = {}
+        for name in names:
+            members = self.group(name) or tuple(c for c in self.connections if c.name == name)
+            for conn in members:
+                out.setdefault(conn.name, conn)
+        return tuple(out.values())

@@ -170,7 +170,7 @@ def read_sbc(doc: Doc, node: Node | None, at: Node | None) -> SbcSettings | None
     )
 
 
-def _split_host_port(value: str) -> tuple[str, str | None]:
+def split_host_port(value: str) -> tuple[str, str | None]:
     """'1.2.3.4' / '1.2.3.4:5080' / '::1' / '[::1]:5080' -> (address, port text)."""
     if value.startswith("["):
         inside, _, rest = value[1:].partition("]")
@@ -187,7 +187,7 @@ def _host_entry(doc: Doc, name: str, node: Node, path: str) -> HostEntry | None:
     value = text()(doc, node, path)
     if value is INVALID:
         return None
-    address_text, port_text = _split_host_port(value)
+    address_text, port_text = split_host_port(value)
     try:
         address = ipaddress.ip_address(address_text)
         port_no = None if port_text is None else int(port_text)
