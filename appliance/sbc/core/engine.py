@@ -27,6 +27,7 @@ from typing import Protocol
 
 from ..sip import (
     Action,
+    ClientInviteTransaction,
     ClientTransaction,
     Deliver,
     Headers,
@@ -112,6 +113,16 @@ class _Waiter:
     def on_failure(self, reason: str, timeout: bool) -> None:
         if not self.future.done():
             self.future.set_result(Outcome(None, reason, timed_out=timeout))
+
+
+class _Ignore:
+    """A ResponseHandler for requests whose answer nobody waits for (CANCEL)."""
+
+    def on_response(self, response: Response) -> None:
+        pass
+
+    def on_failure(self, reason: str, timeout: bool) -> None:
+        pass
 
 
 class SipEngine:
@@ -369,6 +380,22 @@ class SipEngine:
         self._execute(actions)
         self._reschedule()
         return tx
+
+    def cancel(self, invite: ClientTransaction) -> bool:
+        """CANCEL an INVITE we sent, if it is still waiting after a provisional response
+        (§9.1); False when it cannot be cancelled (no provisional yet, or answered)."""
+        if not isinstance(invite, ClientInviteTransaction) or invite.state is not State.PROCEEDING:
+            return False
+        tx, actions = self.layer.cancel(invite, self.now())
+        self._uac[tx] = _Ignore()
+        self._execute(actions)
+        self._reschedule()
+        return True
+
+    def send_direct(self, message: Request | Response, dest: Peer) -> None:
+        """Send outside any transaction: the ACK for a 2xx (§13.2.2.4)."""
+        if self.transports is not None:
+            self.transports.send(message, dest)
 
     async def request(
         self, request: Request, dest: Peer, timeout: float | None = None

@@ -1,0 +1,206 @@
+"""REFER from a leg (Teams): the SBC is the transferee and places the new call itself.
+
+Teams hands a transfer to an SBC that lists REFER in Allow and expects it to call the
+Refer-To target (RFC 3515): 202, NOTIFY "100 Trying", an INVITE to the target chosen
+by the routing rules as if the referring side had dialled it (a Teams URI with x-m/x-t
+parameters goes back to the Teams group as given), then NOTIFY with the outcome. On
+success the new leg takes the referrer's place in the call; the referrer's BYE then
+ends only its own leg. On failure the call stays as it was.
+
+The transferee keeps its media: rtpengine now relays its stream to the new leg, so it
+gets no re-INVITE (a codec the new side lacks would need one: not done yet).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from ..config import Connection
+from ..core.router import RequestContext
+from ..resolve import ResolveError
+from ..routing import (
+    CallParty,
+    RouteDecision,
+    RouteError,
+    Verdict,
+    addressing,
+    decide,
+)
+from ..routing import verdict as verdict_of
+from ..sip import SipPeerError, SipUri
+from ..sip.dialog import Dialog, DialogState
+from .attempt import Failure, InviteAttempt
+from .leg import Leg, allows
+from .refer import ReferTarget, accept_headers, notify_headers, refer_sub_wanted, refer_target
+from .refer import sipfrag as sipfrag_of
+from .sdp import sdp_body
+from .timers import uac_timer
+
+if TYPE_CHECKING:
+    from .call import Call
+
+log = logging.getLogger(__name__)
+
+SIPFRAG = "message/sipfrag;version=2.0"
+
+
+class Transfer:
+    def __init__(self, call: Call, referrer: Leg, ctx: RequestContext) -> None:
+        self.call = call
+        self.referrer = referrer
+        self.ctx = ctx
+        self.notify = refer_sub_wanted(ctx.request)
+        self.event_id = ctx.request.cseq.number
+
+    async def run(self) -> None:
+        call, ctx = self.call, self.ctx
+        try:
+            target = refer_target(ctx.request)
+        except SipPeerError as err:
+            ctx.respond(400, err.reason)
+            return
+        stay = call.other(self.referrer)
+        if target.replaces is not None:
+            ctx.respond(501, "Attended Transfer Not Supported")
+            return
+        if stay is None or not stay.confirmed or call.busy or call.media is None:
+            ctx.respond(491 if call.busy else 481)
+            return
+        call.busy = True
+        try:
+            ctx.respond(202, headers=accept_headers(ctx.request))
+            await self._notify(100, "Trying", terminated=False)
+            status, reason = await self._place(target, stay)
+        except Exception:
+            log.exception("call %s: transfer failed", call.id)
+            status, reason = 500, "Server Internal Error"
+        finally:
+            call.busy = False
+        await self._notify(status, reason, terminated=True)
+
+    async def _notify(self, status: int, reason: str | None, *, terminated: bool) -> None:
+        if not self.notify:
+            return
+        headers = [(n, v) for n, v in notify_headers(terminated, event_id=self.event_id)
+                   if n != "Content-Type"]
+        await self.call._send_in_dialog(
+            self.referrer, "NOTIFY", body=sipfrag_of(status, reason),
+            content_type=SIPFRAG, headers=headers, timeout=8.0)
+
+    def _decision(self, target: ReferTarget) -> RouteDecision:
+        call, referrer = self.call, self.referrer
+        number = target.number or (target.uri.user or "")
+        if target.teams_params or referrer.conn.kind == "teams" and self._is_teams(target):
+            group = call.manager.config.group(referrer.conn.group)
+            return RouteDecision(route="transfer", called=number, calling=referrer.number,
+                                 privacy=False, targets=group)
+        party = CallParty(called=number, calling=referrer.number, privacy=False)
+        return decide(call.manager.config, referrer.conn, party)
+
+    def _is_teams(self, target: ReferTarget) -> bool:
+        hosts = {c.host.lower() for c in self.call.manager.config.connections
+                 if c.kind == "teams"}
+        return target.uri.host.lower() in hosts
+
+    async def _place(self, target: ReferTarget, stay: Leg) -> tuple[int, str | None]:
+        call = self.call
+        manager = call.manager
+        try:
+            decision = self._decision(target)
+        except RouteError as exc:
+            log.info("call %s: transfer to %s: %s", call.id, target.uri, exc.reason)
+            return exc.status or 404, None
+        tag = next(t for t in "cdefghijklmnopqrstuvwxyz" if t not in call.legs)
+        last = 503
+        for conn in manager.usable(decision.targets):
+            outcome = await self._try(conn, decision, target, stay, tag)
+            if isinstance(outcome, Leg):
+                self._swap(outcome, stay)
+                return 200, "OK"
+            last = outcome
+            if verdict_of(outcome) is not Verdict.NEXT:
+                break
+        await self._restore(stay)
+        return last, None
+
+    async def _try(self, conn: Connection, decision: RouteDecision, target: ReferTarget,
+                   stay: Leg, tag: str) -> Leg | int:
+        call = self.call
+        manager = call.manager
+        sig = manager.sig
+        assert call.media is not None
+        try:
+            peer = await sig.peer_for_connection(conn)
+        except ResolveError:
+            return 503
+        call.media.profiles[tag] = manager.profile(conn)
+        offer = await call.media.offer(stay.sdp_in, by=stay.tag, to=tag)
+        where = addressing(conn, decision, sig.fqdn)
+        uri = where.request_uri
+        if decision.route == "transfer":
+            uri = SipUri(host=target.uri.host, user=target.uri.user, port=conn.port,
+                         params={**target.uri.params, "transport": conn.transport})
+        attempt = InviteAttempt(
+            sig, conn, uri=uri, from_addr=where.from_addr, to_addr=where.to_addr,
+            headers=where.headers, contact=sig.contact(conn.transport, decision.calling),
+            sdp=offer, timers=manager.timer_settings, max_forwards=70,
+        )
+        attempt.send(peer)
+        leg = Leg(tag, conn, conn.transport, peer, number=decision.called, sdp_out=offer)
+        deadline = call.loop_now + manager.failover_timeout
+        while True:
+            wait = None if attempt.provisional else max(0.0, deadline - call.loop_now)
+            try:
+                event = await asyncio.wait_for(attempt.next_event(), wait)
+            except TimeoutError:
+                attempt.cancel()
+                return 408
+            if isinstance(event, Failure):
+                return 503
+            if event.status < 200:
+                continue
+            if event.status >= 300:
+                if event.status in (401, 407) and attempt.retry_auth(event):
+                    continue
+                return event.status
+            assert attempt.request is not None
+            leg.dialog = Dialog.from_uac(attempt.request, event, attempt.contact)
+            leg.dialog.state = DialogState.CONFIRMED
+            leg.peer = await sig.peer_for_dialog(leg.dialog, leg.transport, peer)
+            ack = leg.dialog.create_ack(attempt.request, sig.via(leg.transport))
+            sig.send_direct(ack, leg.peer)
+            attempt.acked(ack)
+            leg.timer = uac_timer(event, manager.timer_settings)
+            leg.refreshed = call.loop_now
+            leg.peer_allows = allows(event.headers.get("Allow"))
+            leg.sdp_in = sdp_body(event)
+            if leg.sdp_in is not None:
+                stay.sdp_out = await call.media.answer(leg.sdp_in, by=tag, to=stay.tag)
+            return leg
+
+    def _swap(self, new: Leg, stay: Leg) -> None:
+        """The new leg takes the referrer's place; the referrer's dialog stays known
+        so that its BYE is answered, but it no longer ends the call."""
+        call = self.call
+        old = self.referrer
+        del call.legs[old.tag]
+        call.legs[new.tag] = new
+        if call.a is old:
+            call.a = new
+        else:
+            call.b = new
+        call.manager.register(call, new)
+        call.transferred.append(old)
+        call.record.attempts.append(f"transferred to {new.conn.name} {new.number or ''}".strip())
+        call.record.target = new.conn.name
+
+    async def _restore(self, stay: Leg) -> None:
+        """The transfer failed: link the media of the two original legs again."""
+        call, old = self.call, self.referrer
+        assert call.media is not None
+        if stay.sdp_in is None or old.sdp_in is None:
+            return
+        await call.media.offer(stay.sdp_in, by=stay.tag, to=old.tag)
+        await call.media.answer(old.sdp_in, by=old.tag, to=stay.tag)
