@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,7 +28,7 @@ def test_plan_for_the_shipped_config() -> None:
     assert [(r.proto, str(r.ports)) for r in plan.management] == [("tcp", "22"), ("tcp", "9090")]
     assert [(r.proto, str(r.ports), r.comment) for r in plan.sip] == [
         ("udp", "5060", "SIP UDP"), ("tcp", "5060", "SIP TCP"), ("tcp", "5061", "SIP TLS")]
-    assert plan.media == (Rule("udp", PortRange(40000, 49999), "RTP media"),)
+    assert plan.media == (Rule("udp", PortRange(30000, 39999), "RTP media"),)
 
 
 def test_exact_ruleset() -> None:
@@ -64,32 +64,13 @@ def test_management_only_without_config() -> None:
     assert 'tcp dport 9090 accept comment "web console (Cockpit)"' in ruleset
 
 
-@dataclass(frozen=True)
-class _Range:
-    first: int
-    last: int
-
-
 def test_rtp_range_from_config_when_present() -> None:
     config = load_config(EXAMPLE)
-    assert rtp_ports(config) == DEFAULT_RTP == PortRange(40000, 49999)
-    sbc_with_pair = replace(config, sbc=_SbcWith(config.sbc, (20000, 29999)))
-    assert rtp_ports(sbc_with_pair) == PortRange(20000, 29999)  # type: ignore[arg-type]
-    sbc_with_obj = replace(config, sbc=_SbcWith(config.sbc, _Range(30000, 30999)))
-    assert rtp_ports(sbc_with_obj) == PortRange(30000, 30999)  # type: ignore[arg-type]
+    assert rtp_ports(config) == DEFAULT_RTP == PortRange(30000, 39999)
+    narrow = replace(config, media=replace(config.media, port_min=20000, port_max=29999))
+    assert rtp_ports(narrow) == PortRange(20000, 29999)
     with pytest.raises(ValueError):
         PortRange(50000, 40000)
-
-
-class _SbcWith:
-    """SbcSettings plus an `rtp_ports` field, as sbc.config may grow one."""
-
-    def __init__(self, inner: object, rtp: object) -> None:
-        self._inner = inner
-        self.rtp_ports = rtp
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._inner, name)
 
 
 def nft_check(path: Path) -> subprocess.CompletedProcess[str]:

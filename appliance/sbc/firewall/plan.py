@@ -9,14 +9,13 @@ can never drift from what the SBC listens on.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from ..config import Config, Listener
 from .model import FirewallPlan, PortRange, Proto, Rule
 
 SSH_PORT = 22
 COCKPIT_PORT = 9090
-DEFAULT_RTP = PortRange(40000, 49999)
+DEFAULT_RTP = PortRange(30000, 39999)  # media.port_min..port_max defaults
 _PROTO: dict[str, Proto] = {"udp": "udp", "tcp": "tcp", "tls": "tcp"}
 
 MANAGEMENT = (
@@ -26,14 +25,10 @@ MANAGEMENT = (
 
 
 def rtp_ports(config: Config | None) -> PortRange:
-    """The media port range: `sbc.rtp_ports` once the config has it (a (first, last)
-    pair or an object with `first`/`last`), 40000-49999 until then."""
-    found: Any = getattr(config.sbc, "rtp_ports", None) if config else None
-    if found is None:
+    """The media port range rtpengine uses (`media.port_min`..`media.port_max`)."""
+    if config is None:
         return DEFAULT_RTP
-    if isinstance(found, tuple):
-        return PortRange(int(found[0]), int(found[1]))
-    return PortRange(int(found.first), int(found.last))
+    return PortRange(config.media.port_min, config.media.port_max)
 
 
 def _address(listener: Listener) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
