@@ -2,7 +2,8 @@
 
 The status file stores times as epoch seconds; here they become ISO 8601 UTC strings
 ("2025-06-01T12:00:00Z"), `generated_at` is added, and `options_out.status` repeats
-`options_out.state` (the name the console's page reads). See appliance/cockpit/README.md.
+`options_out.state` (the name the console's page reads); active calls get `age_s` and
+`duration_s` (`public_calls`). See appliance/cockpit/README.md.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from typing import Any
+
+from .calls import as_dict, dicts, epoch
 
 TIME_KEYS = frozenset({
     "started", "updated", "since", "last_sent", "last_answer", "expires_at", "next_attempt",
@@ -34,6 +37,27 @@ def _convert(value: Any) -> Any:
     return value
 
 
+def public_calls(calls: dict[str, Any], updated: float | None) -> dict[str, Any]:
+    """The calls part with ISO times, plus ``duration_s`` (talk time, None before the
+    answer) and ``age_s`` (since the INVITE) as of ``updated``, so that a reader needs
+    no clock of its own. Counters keep their numbers (``answered`` there is a count)."""
+    active = []
+    for call in dicts(calls.get("active")):
+        out = dict(call)
+        started, answered = epoch(call.get("started")), epoch(call.get("answered"))
+        out["started"] = iso(started) if started is not None else call.get("started")
+        out["answered"] = iso(answered) if answered is not None else call.get("answered")
+        out["age_s"] = int(updated - started) if updated and started is not None else None
+        out["duration_s"] = (int(updated - answered)
+                             if updated and answered is not None else None)
+        out["legs"] = dicts(call.get("legs"))
+        active.append(out)
+    counters = as_dict(calls.get("counters"))
+    return {"counters": {**counters, "failed": as_dict(counters.get("failed")),
+                         "dropped": as_dict(counters.get("dropped"))},
+            "active": active}
+
+
 def public_json(doc: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = _convert(copy.deepcopy(doc))
     updated, started = doc.get("updated"), doc.get("started")
@@ -49,4 +73,7 @@ def public_json(doc: dict[str, Any]) -> dict[str, Any]:
             options["status"] = options.get("state")
         if conn.get("options_in") is None:
             conn["options_in"] = {"last_seen": None}
+    calls = doc.get("calls")
+    if isinstance(calls, dict):
+        out["calls"] = public_calls(calls, updated if isinstance(updated, int | float) else None)
     return out

@@ -6,6 +6,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from .calls import CALL_HEADER, call_rows, counters_line
+
 
 def _clock(t: object, now: float) -> str:
     if not isinstance(t, int | float):
@@ -124,6 +126,13 @@ def format_status(doc: dict[str, Any], now: float | None = None) -> str:
               "OPTIONS IN", "PEER CERT"]
     out.append(_table(header, rows) if rows else "No connections configured.")
     out.append("")
+    calls = doc.get("calls")
+    if isinstance(calls, dict):  # absent in the status of an SBC without calls
+        counters = calls.get("counters")
+        out.append(counters_line(counters if isinstance(counters, dict) else {}))
+        call_table = call_rows(calls, now)
+        out.append(_table(CALL_HEADER, call_table) if call_table else "No active calls.")
+        out.append("")
     dropped = doc.get("dropped") or {}
     sources = dropped.get("sources") or {}
     if dropped.get("total"):
