@@ -23,7 +23,7 @@ from .values import text
 # what a literal rewrite (no regex) must be: E.164 (ITU-T E.164 §6, at most 15 digits)
 # or a dial string of digits, '*' and '#'. `sbc.routing.numbers` checks calls the same way.
 _REWRITE_TEXT = re.compile(r"^[0-9+*#]*$")
-_NUMBER = re.compile(r"^(?:\+[1-9][0-9]{1,14}|[0-9*#]{1,24})$")
+_NUMBER = re.compile(r"^(?:\+[1-9][0-9]{5,14}|[0-9*#]{1,24})$")
 # Group references in a re.sub replacement: \g<name>, \g<1>, \1 .. \99.
 _GROUP_REF = re.compile(r"\\g<[^>]*>|\\[0-9]{1,2}")
 
