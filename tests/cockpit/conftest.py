@@ -52,7 +52,7 @@ def cockpit(tmp_path: Path) -> Iterator[Cockpit]:
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: http_ok(f"{base}/cockpit/login"), 30, "cockpit-ws start")
         yield Cockpit(f"{base}/cockpit/@localhost/opensbc/index.html", config,
-                      tmp_path / "calls.log", trace)
+                      tmp_path / "calls.log", trace, tmp_path / "status.json")
     finally:
         ws.terminate()
         try:

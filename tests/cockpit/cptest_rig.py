@@ -19,6 +19,7 @@ class Cockpit:
     config: Path  # the sbc.yaml the page edits (OPENSBC_CONFIG)
     log: Path  # what the fake sbc/journalctl/systemctl recorded
     trace: Path  # the trace file the status fixture names
+    status: Path  # what the fake `sbc status --json` prints (rewrite it to change the page)
 
 
 def missing() -> str | None:

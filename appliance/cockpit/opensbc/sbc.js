@@ -2,7 +2,7 @@
  *
  * Everything comes from the appliance's own commands, so the page shows and changes
  * exactly what the console shows and changes:
- *   sbc status --json                      connection status (and trace state)
+ *   sbc status --json                      connection status, calls (and trace state)
  *   journalctl -u opensbc -n 50 -o cat     recent log lines
  *   sbc trace start | stop                 the SIP trace; the pcap is read with cockpit.file
  *   python3 -m firstboot.voip show | set   VoIP parameters, validated by sbc.config
@@ -90,14 +90,79 @@
         });
     }
 
-    /* --- connection status ------------------------------------------------------ */
+    /* --- calls: counters and active calls (absent from older SBC versions) ------- */
 
-    function renderStatus(status) {
-        var body = $("status").tBodies[0];
+    function clock(seconds) {
+        var s = Math.max(0, Math.floor(Number(seconds) || 0));
+        var h = Math.floor(s / 3600);
+        var m = Math.floor((s % 3600) / 60);
+        var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+        return h ? h + ":" + pad(m) + ":" + pad(s % 60) : m + ":" + pad(s % 60);
+    }
+
+    function causes(counts) {
+        if (!counts || typeof counts !== "object")
+            return "";
+        return Object.keys(counts).sort()
+                .filter(function (k) { return counts[k]; })
+                .map(function (k) { return k + " " + counts[k]; })
+                .join(", ");
+    }
+
+    function countersText(calls) {
+        if (!calls || typeof calls !== "object")
+            return "This SBC version does not report calls.";
+        var c = calls.counters || {};
+        var parts = [(c.attempted || 0) + " attempted", (c.answered || 0) + " answered",
+            (c.active || 0) + " active"];
+        var failed = causes(c.failed);
+        var dropped = causes(c.dropped);
+        if (failed)
+            parts.push("failed: " + failed);
+        if (dropped)
+            parts.push("dropped: " + dropped);
+        return parts.join(" · ");
+    }
+
+    function legText(leg) {
+        var text = leg.connection || "?";
+        if (leg.state && leg.state !== "confirmed")
+            text += " (" + leg.state + ")";
+        if (leg.media)
+            text += " " + leg.media;
+        return text;
+    }
+
+    function callRows(status) {
+        var calls = status && status.calls;
+        var active = calls && Array.isArray(calls.active) ? calls.active : [];
+        return active.filter(function (c) { return c && typeof c === "object"; })
+                .map(function (c) {
+                    var legs = Array.isArray(c.legs) ? c.legs.filter(Boolean) : [];
+                    var answered = c.duration_s !== null && c.duration_s !== undefined;
+                    var duration = answered ? clock(c.duration_s)
+                        : (c.age_s !== null && c.age_s !== undefined ? "(" + clock(c.age_s) + ")"
+                            : "");
+                    var ids = legs.map(function (l) { return (l.tag || "?") + ": " + (l.call_id || ""); });
+                    return {
+                        id: String(c.id || ""),
+                        cells: [
+                            cell(c.calling || "anonymous"), cell(c.called || ""),
+                            cell(c.state || "unknown", c.state === "answered" ? "ok" : "warn"),
+                            cell(c.route || "—"),
+                            cell(duration, "", c.answered ? "answered " + formatTime(c.answered)
+                                : (c.started ? "since " + formatTime(c.started) : "")),
+                            cell(legs.map(legText).join(" ↔ "), "", ids.join("\n"))
+                        ]
+                    };
+                });
+    }
+
+    function fillRows(body, rows, attribute, key) {
         body.textContent = "";
-        statusRows(status).forEach(function (row) {
+        rows.forEach(function (row) {
             var tr = document.createElement("tr");
-            tr.setAttribute("data-connection", row.name);
+            tr.setAttribute(attribute, row[key]);
             row.cells.forEach(function (c) {
                 var td = document.createElement("td");
                 td.textContent = c.text;
@@ -109,6 +174,21 @@
             });
             body.appendChild(tr);
         });
+    }
+
+    function renderCalls(status) {
+        var rows = callRows(status);
+        $("calls-counters").textContent = countersText(status.calls);
+        fillRows($("calls-table").tBodies[0], rows, "data-call", "id");
+        $("calls-table").hidden = rows.length === 0;
+        $("calls-note").textContent = status.calls && !rows.length ? "No active calls." : "";
+    }
+
+    /* --- connection status ------------------------------------------------------ */
+
+    function renderStatus(status) {
+        fillRows($("status").tBodies[0], statusRows(status), "data-connection", "name");
+        renderCalls(status);
         var sbc = status.sbc || {};
         var note = (status.connections || []).length + " connections";
         if (sbc.fqdn)
@@ -278,7 +358,10 @@
         statusRows: statusRows,
         registrationCell: registrationCell,
         optionsOutCell: optionsOutCell,
-        certificateCell: certificateCell
+        certificateCell: certificateCell,
+        callRows: callRows,
+        countersText: countersText,
+        clock: clock
     };
 
     document.addEventListener("DOMContentLoaded", init);
