@@ -29,7 +29,7 @@ from ..resolve import ResolveError
 from ..routing import RouteDecision, RouteError, Verdict, addressing, decide, parties_of
 from ..routing import retry_after as retry_after_of
 from ..routing import verdict as verdict_of
-from ..sip import Response, SipUri
+from ..sip import Response, SipUri, State
 from ..sip.dialog import Dialog, DialogState
 from .attempt import Failure, InviteAttempt
 from .cdr import CallRecord
@@ -55,6 +55,11 @@ def _final_for_caller(status: int) -> int:
     if status == 422:
         return 500
     return status
+
+
+def _open(ctx: RequestContext) -> bool:
+    """The request still waits for its final answer."""
+    return ctx.transaction.state in (State.TRYING, State.PROCEEDING)
 
 
 class Call:
@@ -329,9 +334,7 @@ class Call:
                     headers: Iterable[tuple[str, str]] = (),
                     target: Connection | None = None) -> None:
         """End a call that never got answered: final answer to the caller, cleanup."""
-        if not self.cancelled and not self.ended and self.ctx.transaction.state.value in (
-            "trying", "proceeding"
-        ):
+        if not self.cancelled and not self.ended and _open(self.ctx):
             self.respond_a(status, reason, headers=headers)
         self.record.status = status
         self.record.cause = cause
@@ -378,7 +381,7 @@ class Call:
                 ctx.respond(200)
         except MediaError as exc:
             log.error("call %s: media relay failed: %s", self.id, exc)
-            if ctx.transaction.state.value in ("trying", "proceeding"):
+            if _open(ctx):
                 ctx.respond(500, "Media Relay Failed")
 
     def on_ack(self, leg: Leg, sdp: bytes | None) -> None:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import PRODUCT, __version__
 from ..certs import CertError
@@ -30,6 +30,7 @@ from ..certs.compat import not_after
 from ..certs.pem import load_certificates
 from ..config import Config, ConfigHolder, Connection, ReloadResult, log_settings, trace_settings
 from ..logs import EventLog, SyslogBridgeHandler, install_bridge
+from ..media import MediaRelay
 from ..resolve import SipResolver
 from ..services import (
     OptionsProbe,
@@ -46,9 +47,12 @@ from ..trace import TraceControl, watch_control_file
 from ..transport import TlsContexts, TransportManager, TransportSettings
 from .console import ConsoleSink
 from .engine import SipEngine
-from .handlers import OptionsResponder, refuse_calls
+from .handlers import OptionsResponder
 from .identity import SbcIdentity
 from .sources import SourceGate
+
+if TYPE_CHECKING:
+    from ..b2bua import CallManager
 
 log = logging.getLogger(__name__)
 
@@ -115,15 +119,34 @@ class SbcApp:
         self.engine = SipEngine(self.identity, self.gate, random=options.random)
         self.options_in = OptionsResponder()
         self.engine.router.add("OPTIONS", self.options_in)
-        self.engine.router.add("INVITE", refuse_calls)
         self.tls: TlsContexts | None = None
         self.transports: TransportManager | None = None
         self.resolver = SipResolver.from_config(self.config)
+        self.calls = self._call_manager(self.config)
+        self.calls.install(self.engine.router)
         self.deps: ServiceDeps | None = None
         self.services: dict[str, _Service] = {}
         self.certificate: dict[str, Any] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._applying: asyncio.Task[None] | None = None
+
+    def _call_manager(self, config: Config) -> CallManager:
+        from ..b2bua import CallManager, Signalling
+
+        host, port = config.media.rtpengine
+        return CallManager(
+            Signalling(self.engine, self.resolver),
+            MediaRelay(host, port),
+            config,
+            healthy=self._healthy,
+            events=lambda: self.events,
+        )
+
+    def _healthy(self, name: str) -> bool:
+        """A connection whose OPTIONS are failing is skipped by call routing."""
+        service = self.services.get(name)
+        probe = service.probe if service is not None else None
+        return probe is None or probe.state != "down"
 
     @property
     def status_path(self) -> Path:
@@ -164,6 +187,7 @@ class SbcApp:
                                 self.options.random, self.options.uniform)
         for conn in config.connections:
             self._start_service(conn)
+        await self.calls.start()
         self.options.run_dir.mkdir(parents=True, exist_ok=True)
         self._tasks.append(asyncio.create_task(self._write_status_loop()))
         self._tasks.append(asyncio.create_task(
@@ -191,6 +215,7 @@ class SbcApp:
         for service in self.services.values():
             for task in service.tasks:
                 task.cancel()
+        await self.calls.stop()
         tasks = [t for s in self.services.values() for t in s.tasks] + self._tasks
         for task in self._tasks:
             task.cancel()
@@ -305,6 +330,8 @@ class SbcApp:
             elif old.trace.enabled:
                 self.trace.stop()
         self.resolver = SipResolver(new.hosts, self.resolver.lookup)
+        self.calls.sig.resolver = self.resolver
+        self.calls.configure(new)
         if self.deps is not None:
             self.deps.resolver = self.resolver
             self.deps.events = self.events
@@ -380,6 +407,7 @@ class SbcApp:
             },
             "certificate": cert,
             "connections": connections,
+            "calls": self.calls.snapshot(),
             "dropped": self.gate.snapshot(),
             "engine": self.engine.snapshot(),
             "transport": {
