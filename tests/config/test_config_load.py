@@ -71,6 +71,11 @@ def test_lab_yaml_is_all_loopback() -> None:
     assert all(c.allowlist == (loopback,) for c in config.connections)
     # Relative certificate paths are taken from the config file's folder.
     assert config.sbc.tls.cert == ROOT / "examples" / "lab" / "sbc.crt"
+    # Its routes say what the default routes do; rtpengine is on loopback.
+    defaults = load_config(ROOT / "examples" / "appliance.yaml").routes
+    assert [(r.sources, r.to) for r in config.routes] == [(r.sources, r.to) for r in defaults]
+    assert [r.name for r in config.routes] == ["inbound", "outbound"]
+    assert config.media.rtpengine == ("127.0.0.1", 2223)
 
 
 def test_error_names_file_line_and_field(write_config: WriteConfig) -> None:

@@ -174,10 +174,6 @@ MEDIA_ERRORS = [
         "media.port_max: 30000..30099 holds 100 ports: fewer than 2 per call for "
         "calls.max_calls 500",
     ),
-    (
-        "media: {port_min: 5000, port_max: 9999}",
-        "media.port_min: the RTP ports 5000..9999 include SIP port 5060 (sbc.listen[0])",
-    ),
     ("media: {no_rtp_timeout: 0}", "media.no_rtp_timeout: must be between 5 and 3600 seconds"),
     ("calls: {min_se: 60}", "calls.min_se: must be between 90 and 86400 seconds (got 60)"),
     ("calls: {session_expires: 120, min_se: 300}", "calls.session_expires: must be at least"),
@@ -205,6 +201,15 @@ def test_media_and_calls_as_written(write_config: WriteConfig) -> None:
     assert config.media == MediaConfig(("::1", 2224), 40000, 40999, 30)
     assert config.calls == CallsConfig(4, 600, 120, 200)
     assert not [w for w in config.warnings if w.field.startswith("media")]
+
+
+def test_sip_port_in_the_rtp_range_warns(write_config: WriteConfig) -> None:
+    path = write_config(BASE + "media: {port_min: 5000, port_max: 9999}\n")
+    (warning,) = [str(w) for w in load_config(path).warnings if w.field == "media.port_min"]
+    assert warning.startswith(
+        f"{path}:{FIRST}: media.port_min: warning: the RTP ports 5000..9999 include SIP port "
+        "5060 (sbc.listen[0])"
+    )
 
 
 def test_few_ports_per_call_warns(write_config: WriteConfig) -> None:

@@ -107,7 +107,9 @@ def read_calls(doc: Doc, node: Node | None) -> CallsConfig | None:
 
 
 def check_media(doc: Doc, media: MediaConfig, calls: CallsConfig, sbc: SbcSettings) -> None:
-    """Problems between sections: too few RTP ports for max_calls, SIP ports in the range."""
+    """Problems between sections: too few RTP ports for max_calls (an error; too few for
+    comfort warns), a SIP port inside the RTP range (a warning: rtpengine skips ports in
+    use, but may hold that one when the SBC restarts)."""
     line = doc.lines.get("media.port_max") or doc.lines.get("media")
     ports = media.port_max - media.port_min + 1
     span = f"{media.port_min}..{media.port_max} holds {ports} ports"
@@ -140,7 +142,9 @@ def check_media(doc: Doc, media: MediaConfig, calls: CallsConfig, sbc: SbcSettin
                     doc.lines.get("media.port_min") or line,
                     "media.port_min",
                     f"the RTP ports {media.port_min}..{media.port_max} include SIP port "
-                    f"{listener.port} (sbc.listen[{i}])",
+                    f"{listener.port} (sbc.listen[{i}]): rtpengine may hold it when the SBC "
+                    "restarts",
+                    Severity.WARNING,
                 )
             )
             return
