@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from sbc.config import Config
 from sbc.routing import CallParty, RouteError, parties_of
+from sbc.routing.numbers import is_number
+from sbc.sip import SipPeerError, parse_uri
 
-from .conftest import conn, invite
+from .conftest import config_of, conn, invite
 
 TK = "sip-trunk.telekom.de"
 
@@ -224,3 +228,32 @@ def test_bad_numbers(config: Config, ruri: str, from_: str, status: int, reason:
         parties_of(invite(ruri, from_), conn(config, "Telekom"))
     assert info.value.status == status
     assert reason in info.value.reason
+
+
+_TEXT = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\r\n"),
+    max_size=60,
+)
+_USER = st.text(alphabet="0123456789+-.()*#%20abc;=@", min_size=1, max_size=30)
+_CONFIG = config_of()
+
+
+@given(user=_USER, from_=_TEXT, to=_TEXT, pai=_TEXT, privacy=_TEXT)
+def test_any_invite_gives_parties_or_a_route_error(
+    user: str, from_: str, to: str, pai: str, privacy: str
+) -> None:
+    """Whatever a peer writes into these headers: a CallParty or a RouteError, nothing else."""
+    try:
+        ruri = str(parse_uri(f"sip:{user}@sbc.example.com"))
+    except SipPeerError:
+        assume(False)
+    extra = (("P-Asserted-Identity", pai), ("Privacy", privacy))
+    request = invite(ruri, from_, to or "<sip:x@y>", *extra)
+    for source in ("Telekom", "Teams1", "Pbx"):
+        try:
+            party = parties_of(request, conn(_CONFIG, source))
+        except RouteError as err:
+            assert err.status in (400, 416, 484) and err.reason
+        else:
+            assert is_number(party.called)
+            assert party.calling is None or is_number(party.calling)
