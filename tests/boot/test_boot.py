@@ -30,7 +30,36 @@ def install(vm: VM, iso: Path, record, label: str) -> None:
     assert session.wait_exit(timeout=300) == 0, "QEMU did not exit cleanly after poweroff"
 
 
-def check_installed_system(vm: VM, label: str, record, iso: Path | None = None) -> None:
+MEDIA_CONFIG = """sbc:
+  fqdn: sbc.boot.test
+  public_ip: 10.0.2.15
+connections: []
+media:
+  port_min: 30000
+  port_max: 30999
+"""
+
+PING = ("python3 -c 'import asyncio; from sbc.media import MediaRelay; "
+        "print(\"ng ping:\", asyncio.run(MediaRelay().ping()))'")
+
+
+def check_media_relay(session) -> None:
+    """With a config in /data, the image's rtpengine runs as opensbc-media.service with a
+    file rendered from it, and answers the SBC's ng ping on loopback."""
+    lines = " ".join(f"'{line}'" for line in MEDIA_CONFIG.splitlines())
+    session.run(f"printf '%s\\n' {lines} > /data/sbc.yaml")
+    session.run("systemctl start opensbc-media.service")
+    state = session.run("systemctl is-active opensbc-media.service")
+    journal = session.run("journalctl -b -u opensbc-media.service --no-pager | tail -n 15")
+    assert state == "active", journal
+    assert "port-min = 30000" in session.run("cat /run/opensbc-media/rtpengine.conf")
+    assert "ng ping: True" in session.run(PING), journal
+    assert session.run("systemctl is-enabled rtpengine-daemon.service") == "masked"
+    session.run("systemctl stop opensbc-media.service; rm /data/sbc.yaml; sync")
+
+
+def check_installed_system(vm: VM, label: str, record, iso: Path | None = None,
+                           media: bool = False) -> None:
     """Boots the installed disk (with the ISO still attached when `iso` is given) to a
     login, and checks it is the installed system, with /data and the SBC unit."""
     session = vm.start(iso, f"{label}-boot{'-with-iso' if iso else ''}")
@@ -45,6 +74,8 @@ def check_installed_system(vm: VM, label: str, record, iso: Path | None = None) 
         assert session.run("test -e /etc/opensbc/installed && echo yes") == "yes"
         if vm.gen == "gen2":
             assert "SecureBoot enabled" in session.run("mokutil --sb-state")
+        if media:
+            check_media_relay(session)
     finally:
         session.child.sendline("poweroff")
     assert session.wait_exit(timeout=300) == 0
@@ -58,7 +89,7 @@ def gen1(iso: Path, workdir: Path, record) -> VM:
 
 
 def test_gen1_installs_and_boots_from_disk(gen1: VM, record) -> None:
-    check_installed_system(gen1, "gen1", record)
+    check_installed_system(gen1, "gen1", record, media=True)
 
 
 def test_gen1_iso_left_attached_boots_the_installed_system(gen1: VM, iso: Path, record) -> None:

@@ -99,7 +99,8 @@ class InviteAttempt:
         headers = [
             ("Allow", ", ".join(ALLOW)),
             ("Supported", "timer"),
-            *request_headers(self.timers, self.interval),
+            *request_headers(self.timers, self.interval,
+                             min_se=self.interval if self.rounds_422 else None),
             *self.headers,
             *credentials,
         ]
