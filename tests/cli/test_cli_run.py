@@ -64,6 +64,21 @@ def _options(branch: str, port: int, extra: str = "") -> bytes:
     ).encode()
 
 
+def _ask_final(port: int, data: bytes, wait: float = 3.0) -> list[bytes]:
+    """Every response to one request, up to the final one (at most 5, each within `wait`)."""
+    got: list[bytes] = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(wait)
+        s.sendto(data.replace(b"PORT", str(s.getsockname()[1]).encode()), ("127.0.0.1", port))
+        while len(got) < 5 and not (got and not got[-1].startswith(b"SIP/2.0 1")):
+            try:
+                got.append(s.recv(65536))
+            except TimeoutError:
+                break
+    return got
+
+
 def _ask(port: int, data: bytes, wait: float = 2.0) -> bytes | None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -134,14 +149,16 @@ def test_trace_commands(sbc: tuple[SbcProcess, Ports], tmp_path: Path) -> None:
     wait_until(lambda: proc.status()["trace"]["active"], 5, "the trace to start")
     on = proc.cli("trace", "status", "--run-dir", str(proc.run_dir))
     assert on.returncode == 0 and str(pcap) in on.stdout
+    # An INVITE to no number: 100 Trying, then the routing's 484 (no route to "nobody").
     invite = _options("z9hG4bKinv", 0).replace(b"OPTIONS", b"INVITE")
-    answer = _ask(ports.udp, invite.replace(b"127.0.0.1:0", b"127.0.0.1:PORT"))
-    assert answer is not None and answer.startswith(b"SIP/2.0 503")  # no calls yet
+    answers = _ask_final(ports.udp, invite.replace(b"127.0.0.1:0", b"127.0.0.1:PORT"))
+    assert answers[0].startswith(b"SIP/2.0 100 Trying"), answers
+    assert answers[-1].startswith(b"SIP/2.0 484"), answers
     stop = proc.cli("trace", "stop", "--run-dir", str(proc.run_dir))
     assert stop.returncode == 0, stop.stderr
     wait_until(lambda: not proc.status()["trace"]["active"], 5, "the trace to stop")
     data = pcap.read_bytes()
-    assert b"INVITE sip:sbc.lab.test" in data and b"SIP/2.0 503" in data
+    assert b"INVITE sip:sbc.lab.test" in data and b"SIP/2.0 484" in data
 
 
 def test_start_up_problems_are_named(pki: Pki, tmp_path: Path) -> None:
