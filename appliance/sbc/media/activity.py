@@ -57,7 +57,7 @@ def parse_query(reply: Mapping[str, Any]) -> MediaActivity:
 
 
 def _stream(tag: str, media: dict[str, Any], stream: dict[str, Any]) -> MediaStream | None:
-    flags = {text(f) for f in stream.get("flags", ()) if isinstance(f, bytes | str)}
+    flags = _texts(stream.get("flags"))
     port = stream.get("local port")
     if "RTP" not in flags or not isinstance(port, int):
         return None  # an RTCP-only stream, or a branch whose ports are released
@@ -80,6 +80,12 @@ def _endpoint(value: Any) -> str | None:
         return None
     address = text(value.get("address"))
     return f"[{address}]:{value['port']}" if ":" in address else f"{address}:{value['port']}"
+
+
+def _texts(value: Any) -> set[str]:
+    if not isinstance(value, list):
+        return set()
+    return {text(item) for item in value if isinstance(item, bytes | str)}
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
