@@ -479,6 +479,47 @@ class Call:
             sig.send_direct(dialog.create_ack(request, sig.via(leg.transport)), peer)
         return response
 
+    async def replace(self, old: Leg, ctx: RequestContext, source: Connection) -> None:
+        """An INVITE with Replaces for `old`: the new dialog takes its place (media
+        relinked in rtpengine), `old` gets BYE. The other party sees no change."""
+        other = self.other(old)
+        sdp = sdp_body(ctx.request)
+        if (self.state != "answered" or other is None or self.media is None or sdp is None
+                or self.busy):
+            ctx.respond(488 if sdp is None else 491)
+            return
+        self.busy = True
+        try:
+            tag = next(t for t in "cdefghijklmnopqrstuvwxyz" if t not in self.legs)
+            leg = Leg(tag, source, ctx.source.transport, ctx.source, number=old.number)
+            self.media.profiles[tag] = self.manager.profile(source)
+            await self.media.offer(sdp, by=tag, to=other.tag)
+            answer = await self.media.answer(other.sdp_in or b"", by=other.tag, to=tag)
+            leg.sdp_in, leg.sdp_out = sdp, answer
+            timer_headers, leg.timer = uas_answer(ctx.request, self.manager.timer_settings)
+            leg.refreshed = self.loop_now
+            contact = self.manager.sig.contact(leg.transport, leg.number)
+            response = ctx.response(200, headers=[
+                ("Contact", str(contact)), ("Allow", ", ".join(ALLOW)), *timer_headers,
+                ("Content-Type", SDP)], body=answer)
+            self.manager.sig.engine.respond(ctx.transaction, response)
+            leg.dialog = Dialog.from_uas(ctx.request, response, contact)
+            leg.dialog.state = DialogState.CONFIRMED
+            leg.peer = await self.manager.sig.peer_for_dialog(leg.dialog, leg.transport,
+                                                              leg.peer)
+            del self.legs[old.tag]
+            self.legs[tag] = leg
+            if self.a is old:
+                self.a = leg
+            else:
+                self.b = leg
+            self.manager.register(self, leg)
+            self.manager.unregister(old)
+            self.record.attempts.append(f"replaced by a new {source.name} dialog")
+        finally:
+            self.busy = False
+        await self._bye(old)
+
     # -- refreshes and the end ------------------------------------------------------------------
 
     async def refresh(self, leg: Leg) -> None:

@@ -31,6 +31,7 @@ from ..transport import Peer
 from .call import Call
 from .cdr import CallCounters, cdr_line
 from .leg import Leg
+from .refer import parse_replaces
 from .sdp import sdp_body
 from .signalling import Signalling
 from .timers import TimerSettings
@@ -122,12 +123,36 @@ class CallManager:
             self.counters.failed["busy-sbc"] = self.counters.failed.get("busy-sbc", 0) + 1
             ctx.respond(503, headers=[("Retry-After", "5")])
             return
+        if ctx.request.headers.get("Replaces") is not None:
+            self._replaces(ctx, source)
+            return
         ctx.respond(100)
         call = Call(self, ctx, source)
         self.calls[call.id] = call
         self.by_invite[ctx.transaction] = call
         self.counters.started()
         self.spawn(call.run())
+
+    def _replaces(self, ctx: RequestContext, source: Connection) -> None:
+        """INVITE with Replaces (RFC 3891), e.g. Teams picking a parked call back up: the
+        new dialog takes the place of the one it names."""
+        try:
+            replaces = parse_replaces(ctx.request.headers.get("Replaces") or "")
+        except SipPeerError as err:
+            ctx.respond(400, err.reason)
+            return
+        found = None
+        for local, remote in ((replaces.to_tag, replaces.from_tag),
+                              (replaces.from_tag, replaces.to_tag)):
+            found = self.dialogs.get(DialogId(replaces.call_id, local, remote))
+            if found is not None:
+                break
+        if found is None:
+            ctx.respond(481)
+            return
+        call, leg = found
+        ctx.respond(100)
+        self.spawn(call.replace(leg, ctx, source))
 
     def on_in_dialog(self, ctx: RequestContext) -> None:
         request = ctx.request
