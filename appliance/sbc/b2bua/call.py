@@ -126,6 +126,18 @@ class Call:
         except Exception:
             log.exception("call %s failed", self.id)
             await self._fail(500, None, "failed")
+        finally:
+            await self._late_cleanup()
+
+    async def _late_cleanup(self) -> None:
+        """The call ended (CANCEL, BYE) while an offer was on its way to rtpengine: that
+        offer may have created the session again after it was deleted. Delete it once
+        more (idempotent) so that nothing leaks."""
+        if self.ended and self.media is not None:
+            try:
+                await self.media.delete()
+            except Exception:
+                log.exception("call %s: could not delete its media session", self.id)
 
     async def _setup(self) -> None:
         manager = self.manager
@@ -383,6 +395,8 @@ class Call:
             log.error("call %s: media relay failed: %s", self.id, exc)
             if _open(ctx):
                 ctx.respond(500, "Media Relay Failed")
+        finally:
+            await self._late_cleanup()
 
     def on_ack(self, leg: Leg, sdp: bytes | None) -> None:
         if leg is self.a:
