@@ -63,7 +63,7 @@ def test_render_without_nat_advertises_the_local_address() -> None:
 ])
 def test_render_refuses_bad_values(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
-        render_config(**kwargs)
+        render_config(**kwargs)  # type: ignore[arg-type]
 
 
 @pytest.mark.peers

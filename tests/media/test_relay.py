@@ -190,3 +190,36 @@ def test_bad_settings_are_refused() -> None:
         MediaRelay(timeout=0)
     with pytest.raises(ValueError):
         MediaRelay(retries=-1)
+    with pytest.raises(ValueError):
+        MediaRelay(max_in_flight=0)
+
+
+def test_requests_beyond_max_in_flight_wait_their_turn() -> None:
+    held: list[str] = []
+
+    def hold(cookie: str, command: dict[str, Any]) -> None:
+        held.append(cookie)
+
+    async def main() -> None:
+        server = await FakeNg.start(hold)
+        relay = MediaRelay("127.0.0.1", server.port, timeout=2.0, max_in_flight=4)
+        try:
+            tasks = [asyncio.ensure_future(relay.request({"command": "ping"})) for _ in range(10)]
+            while len(held) < 4:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)
+            assert len(held) == 4  # the other six have not been sent
+            while len(held) < 10:
+                for cookie in held:
+                    server.send({"result": "pong"}, cookie)
+                await asyncio.sleep(0.02)
+            for cookie in held:
+                server.send({"result": "pong"}, cookie)
+            replies = await asyncio.gather(*tasks)
+            assert all(r == {"result": b"pong"} for r in replies)
+            assert relay.retransmissions == 0
+        finally:
+            await relay.close()
+            server.close()
+
+    asyncio.run(asyncio.wait_for(main(), 10))

@@ -385,3 +385,24 @@ def test_retransmitted_offer_is_answered_from_rtpengine_cache(rtpengine: Rtpengi
         second = ng.unframe(s.recv(65535))
     assert first == second and first[0] == "cookie1"
     assert first[1]["sdp"] == second[1]["sdp"]
+
+
+def test_a_burst_of_calls_needs_no_retransmission(rtpengine: Rtpengine) -> None:
+    """200 calls set up at once: the relay keeps rtpengine's ng socket from overflowing
+    (without the in-flight limit half the offers were dropped and waited a full second)."""
+
+    async def body(relay: MediaRelay) -> float:
+        async def one(n: int) -> None:
+            media = relay.session(f"burst{n}", {"a": CARRIER, "b": TEAMS})
+            await media.offer(rtp.carrier_offer(40000 + 2 * n), by="a", to="b")
+            await media.answer(rtp.teams_answer(41000, rtp.new_key()), by="b", to="a")
+            await media.delete()
+
+        started = time.monotonic()
+        await asyncio.gather(*(one(n) for n in range(200)))
+        # 0 here; a little slack for a slow CI host (it was ~130 without the limit)
+        assert relay.retransmissions < 20
+        assert await relay.list_calls() == []
+        return time.monotonic() - started
+
+    assert run(rtpengine, body) < 5

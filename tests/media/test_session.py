@@ -241,4 +241,4 @@ def test_profile_validation() -> None:
                    codecs=())
     with pytest.raises(ValueError):
         LegProfile(srtp=False, rtcp_mux=False, strip_ice=True, media_address="192.0.2.1",
-                   codecs="PCMA")
+                   codecs="PCMA")  # type: ignore[arg-type]

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 2223
 CLEANUP_ROUNDS = 50  # `list` pages of ng.LIST_LIMIT call-ids each
+# Requests on the wire at once. rtpengine's ng socket has the kernel's default receive
+# buffer (~100 offers); a burst of 200 offers lost half of them, each then waiting a full
+# `timeout` for its retransmission. Queued here, they wait only for each other.
+MAX_IN_FLIGHT = 32
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -47,9 +51,9 @@ class MediaRelay:
 
     def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, *,
                  timeout: float = 1.0, retries: int = 2, prefix: str = "opensbc-",
-                 random: ng.Random = os.urandom) -> None:
-        if timeout <= 0 or retries < 0:
-            raise ValueError("timeout must be positive and retries not negative")
+                 random: ng.Random = os.urandom, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        if timeout <= 0 or retries < 0 or max_in_flight < 1:
+            raise ValueError("timeout and max_in_flight must be positive, retries not negative")
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -63,6 +67,8 @@ class MediaRelay:
         self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._transport: asyncio.DatagramTransport | None = None
         self._opening: asyncio.Lock | None = None
+        self._max_in_flight = max_in_flight
+        self._slots: asyncio.Semaphore | None = None
         self._error: tuple[float, Exception] | None = None
         self._closed = False
 
@@ -78,6 +84,22 @@ class MediaRelay:
         """Send one command and return rtpengine's reply, or raise MediaError."""
         name = str(command.get("command", "?"))
         transport = await self._open()
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._max_in_flight)
+        async with self._slots:
+            reply = await self._exchange(transport, name, command)
+        warning = ng.text(reply.get("warning"))
+        if warning:
+            level = logging.DEBUG if name == "delete" else logging.WARNING
+            log.log(level, "rtpengine warns about '%s' (%s): %s", name,
+                    ng.text(command.get("call-id"), "-"), warning)
+        return ng.check(name, reply)
+
+    async def _exchange(self, transport: asyncio.DatagramTransport, name: str,
+                        command: Mapping[str, Any]) -> dict[str, Any]:
+        """One request on the wire: sent, retransmitted, answered or timed out."""
+        if self._closed:
+            raise MediaError("the media relay client is closed")
         cookie = self._cookies.next()
         while cookie in self._pending:
             cookie = self._cookies.next()
@@ -104,12 +126,7 @@ class MediaRelay:
             self._pending.pop(cookie, None)
             if not future.done():
                 future.cancel()
-        warning = ng.text(reply.get("warning"))
-        if warning:
-            level = logging.DEBUG if name == "delete" else logging.WARNING
-            log.log(level, "rtpengine warns about '%s' (%s): %s", name,
-                    ng.text(command.get("call-id"), "-"), warning)
-        return ng.check(name, reply)
+        return reply
 
     async def ping(self) -> bool:
         """True when rtpengine answers a ping."""
