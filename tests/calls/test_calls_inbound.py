@@ -1,0 +1,82 @@
+"""Calls from the carrier (Telekom, TCP) to Teams (TLS) through the real SBC.
+
+The carrier sends the called number in national format (030...) with plain RTP/AVP SDP;
+Teams1 must get an INVITE as Microsoft asks for it (+E.164 with user=phone, the SBC's
+FQDN in From/Contact/Via, a new Call-ID, X-MS-SBC, SDES-SRTP with rtcp-mux, a session
+timer), and the answers come back to the carrier as plain RTP.
+"""
+
+from __future__ import annotations
+
+import pytest
+from peers.sbcproc import FQDN
+
+from .checks import (
+    addr_uri,
+    assert_plain_rtp,
+    assert_sdes,
+    parse_uri,
+    tag,
+    top_via,
+)
+from .lab import PSTN_CALLER, TEAMS_USER, CallLab
+
+pytestmark = pytest.mark.peers
+
+
+def _answered_call(lab: CallLab, *, teams_hangs_up: bool) -> None:
+    registrar = lab.registrar()
+    lab.start()
+    lab.wait_registered()
+    teams = lab.teams_uas(1, "teams_answer.xml", hangup=int(teams_hangs_up))
+    carrier = lab.carrier_uac("carrier_call.xml", hangup=int(teams_hangs_up))
+    lab.check(carrier, teams, registrar)
+    context = lab.context(carrier, teams)
+
+    # --- what Teams1 got ---
+    invite = teams.one("INVITE")
+    ruri = parse_uri(invite.uri)
+    assert (ruri.user, ruri.host, ruri.port) == (TEAMS_USER, "sip.pstnhub.microsoft.com", 5061), \
+        invite
+    assert ruri.params.get("user") == "phone" and ruri.params.get("transport") == "tls", invite
+    to = invite.header("To") or ""
+    assert (addr_uri(to).user, addr_uri(to).host) == (TEAMS_USER, "sip.pstnhub.microsoft.com")
+    assert addr_uri(to).params.get("user") == "phone" and tag(to) is None, invite
+    sender = invite.header("From") or ""
+    assert (addr_uri(sender).user, addr_uri(sender).host) == (PSTN_CALLER, FQDN), invite
+    assert addr_uri(sender).params.get("user") == "phone" and tag(sender), invite
+    contact = addr_uri(invite.header("Contact") or "")
+    assert (contact.host, contact.port) == (FQDN, lab.ports.tls), invite
+    assert contact.params.get("transport") == "tls", invite
+    assert len(invite.all("Via")) == 1, invite
+    assert top_via(invite) == ("TLS", FQDN, lab.ports.tls), invite
+    carrier_invite = carrier.sent("INVITE")[0]
+    assert invite.header("Call-ID") != carrier_invite.header("Call-ID"), invite
+    assert invite.header("X-MS-SBC"), invite
+    assert invite.header("Session-Expires"), invite
+    assert int((invite.header("Session-Expires") or "0").split(";")[0]) == 1800, invite
+    assert_sdes(invite)
+
+    # --- what the carrier got back ---
+    assert [m.status for m in carrier.received(100) + carrier.received(180)] == [100, 180]
+    early, final = carrier.one(183), carrier.one(200, "INVITE")
+    assert_plain_rtp(early)
+    assert_plain_rtp(final)
+    assert not [line for line in final.sdp_lines() if line == "a=rtcp-mux"], final
+    tags = {tag(m.header("To")) for m in (carrier.one(180), early, final)}
+    assert len(tags) == 1 and None not in tags, f"To-tags {tags}\n{context}"
+
+    # --- the end of the call reached the other side ---
+    if teams_hangs_up:
+        assert carrier.one("BYE") and teams.one(200, "BYE")
+    else:
+        assert teams.one("BYE") and carrier.one(200, "BYE")
+    assert teams.one("ACK")
+
+
+def test_carrier_call_answered_by_teams_carrier_hangs_up(lab: CallLab) -> None:
+    _answered_call(lab, teams_hangs_up=False)
+
+
+def test_carrier_call_answered_by_teams_teams_hangs_up(lab: CallLab) -> None:
+    _answered_call(lab, teams_hangs_up=True)
