@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -183,6 +184,7 @@ def test_teams_keys_with_mki_carry_media(rtpengine: Rtpengine) -> None:
             call.to_teams = await media.answer(rtp.carrier_answer(call.carrier.port),
                                                by="a", to="b")
             assert rtp.cryptos(call.to_teams)[0].startswith("a=crypto:2 ")
+            assert "|" not in rtp.cryptos(call.to_teams)[0]  # rtpengine's own key: no MKI
             call.teams_to_carrier(mki=b"\x01")
             call.carrier_to_teams()
         finally:
@@ -406,3 +408,24 @@ def test_a_burst_of_calls_needs_no_retransmission(rtpengine: Rtpengine) -> None:
         return time.monotonic() - started
 
     assert run(rtpengine, body) < 5
+
+
+def test_activity_is_none_once_rtpengine_times_the_call_out(tmp_path: Path) -> None:
+    """`--timeout` seconds without RTP and rtpengine forgets the call (here 1 s: ~2 s)."""
+    with Rtpengine(tmp_path, timeout=1) as engine:
+
+        async def body(relay: MediaRelay) -> float:
+            call = Call(relay.session("quiet", {"a": CARRIER, "b": TEAMS}))
+            try:
+                await call.setup()
+                call.carrier_to_teams()
+                started = time.monotonic()
+                while await call.media.activity() is not None:
+                    assert time.monotonic() - started < 10, "rtpengine never timed the call out"
+                    await asyncio.sleep(0.1)
+                await call.media.delete()  # the B2BUA's cleanup still works
+                return time.monotonic() - started
+            finally:
+                call.close()
+
+        assert run(engine, body) >= 0.5

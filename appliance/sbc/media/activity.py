@@ -30,6 +30,8 @@ class MediaStream:
 
 @dataclass(frozen=True)
 class MediaActivity:
+    """One call's media right now: what the no-RTP watchdog and `sbc status` read."""
+
     last_packet: float | None  # newest RTP packet on any stream of the call; None: none yet
     packets: int  # RTP packets relayed, all legs
     streams: tuple[MediaStream, ...]

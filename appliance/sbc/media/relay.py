@@ -8,7 +8,9 @@
 Each request waits `timeout` seconds for its reply and is then sent again, byte for byte
 with the same cookie (rtpengine answers a repeated cookie from its reply cache, so an
 offer is never carried out twice), `retries` times. Replies are matched by cookie; late
-duplicates, unknown cookies and garbage are dropped.
+duplicates, unknown cookies and garbage are dropped. At most `max_in_flight` requests are
+on the wire; the rest wait their turn, which is bounded too, since every request is done
+within timeout × (retries + 1).
 """
 
 from __future__ import annotations
