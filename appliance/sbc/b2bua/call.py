@@ -405,8 +405,17 @@ class Call:
             other = self.other(leg)
             if other is not None:
                 leg.sdp_in = sdp
-                asyncio.get_running_loop().create_task(
-                    self.media.late_answer(sdp, by=leg.tag, to=other.tag))
+                self.manager.spawn(self._late_answer(sdp, leg, other))
+
+    async def _late_answer(self, sdp: bytes, leg: Leg, other: Leg) -> None:
+        """The late offerer's answer (in its ACK) goes to rtpengine; if that fails the
+        call has no media toward it, so it ends rather than stays silent."""
+        assert self.media is not None
+        try:
+            await self.media.late_answer(sdp, by=leg.tag, to=other.tag)
+        except (MediaError, ValueError) as exc:
+            log.error("call %s: the SDP in the ACK was not taken: %s", self.id, exc)
+            await self.hangup("failed", "sbc")
 
     async def _offer_answer(self, leg: Leg, ctx: RequestContext) -> None:
         request = ctx.request

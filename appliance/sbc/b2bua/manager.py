@@ -32,7 +32,7 @@ from .call import Call
 from .cdr import CallCounters, cdr_line
 from .leg import Leg
 from .refer import parse_replaces
-from .sdp import sdp_body
+from .sdp import inactive, sdp_body
 from .signalling import Signalling
 from .timers import TimerSettings
 
@@ -281,6 +281,8 @@ class CallManager:
                 continue
             if call.answered_at is None or now - call.answered_at < limit:
                 continue
+            if any(inactive(leg.sdp_in) or inactive(leg.sdp_out) for leg in call.legs.values()):
+                continue  # on hold without media: rtpengine's silent-timeout covers it
             try:
                 activity = await call.media.activity()
             except MediaError as exc:

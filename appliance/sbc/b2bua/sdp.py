@@ -26,3 +26,15 @@ def origin(sdp: bytes | None) -> bytes | None:
         if line.startswith(b"o="):
             return line.strip()
     return None
+
+
+def inactive(sdp: bytes | None) -> bool:
+    """The SDP stops media altogether (a=inactive, or the old c=0.0.0.0 hold): a call
+    held like that sends no RTP, so the no-RTP watchdog must leave it alone."""
+    if not sdp:
+        return False
+    for line in sdp.splitlines():
+        line = line.strip()
+        if line == b"a=inactive" or line.startswith(b"c=IN IP4 0.0.0.0"):
+            return True
+    return False
