@@ -304,3 +304,12 @@ def test_media_relay_down_gives_503_and_no_invite() -> None:
         assert rig.manager.counters.failed == {"failed": 1}
 
     run(flow, fail_media=True)
+
+
+def test_media_address_for_status() -> None:
+    from sbc.b2bua.sdp import inactive, media_address
+
+    assert media_address(SDP) == "127.0.0.2:7000"
+    assert media_address(b"v=0\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP6 ::1\r\n") == "[::1]:9"
+    assert media_address(b"garbage") is None and media_address(None) is None
+    assert inactive(SDP + b"a=inactive\r\n") and not inactive(SDP + b"a=sendonly\r\n")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from ..config import Connection
 from ..sip.dialog import Dialog, DialogState
 from ..transport import Peer
+from .sdp import media_address
 from .timers import LegTimer
 
 
@@ -41,6 +42,9 @@ class Leg:
             "call_id": dialog.id.call_id if dialog is not None else None,
             "state": dialog.state.value if dialog is not None else "trying",
             "peer": str(self.peer),
+            # where the peer receives RTP, and the relay's address it sends RTP to
+            "media": media_address(self.sdp_in),
+            "relay": media_address(self.sdp_out),
         }
 
 

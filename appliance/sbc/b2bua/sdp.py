@@ -38,3 +38,21 @@ def inactive(sdp: bytes | None) -> bool:
         if line == b"a=inactive" or line.startswith(b"c=IN IP4 0.0.0.0"):
             return True
     return False
+
+
+def media_address(sdp: bytes | None) -> str | None:
+    """"IP:PORT" of the first audio stream (session or media c= line), for status."""
+    if not sdp:
+        return None
+    host = port = None
+    for raw in sdp.splitlines():
+        line = raw.strip().decode("ascii", "replace")
+        if line.startswith("c=") and (host is None or port is not None):
+            parts = line[2:].split()
+            host = parts[2].split("/")[0] if len(parts) >= 3 else host
+        elif line.startswith("m=audio ") and port is None:
+            fields = line.split()
+            port = fields[1] if len(fields) > 1 else None
+    if host is None or port is None:
+        return None
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

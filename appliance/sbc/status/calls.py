@@ -61,6 +61,8 @@ def _leg(leg: dict[str, Any]) -> str:
         text += f" ({state})"
     if leg.get("media"):
         text += f" {leg['media']}"
+        if leg.get("relay"):
+            text += f" via {leg['relay']}"  # the peer's RTP address, and ours toward it
     return text
 
 
