@@ -20,7 +20,7 @@ import contextlib
 import re
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,15 +187,15 @@ class CallLab:
 
     # --- the SBC --------------------------------------------------------------------
 
-    def config(self, *, teams_options: bool = False, failover_timeout: int = 10,
-               extra: str = "") -> str:
+    def config(self, *, teams_options: bool = False, carrier_options: bool = False,
+               failover_timeout: int = 10, extra: str = "") -> str:
         connections = (
             f"  - name: {CARRIER}\n"
             "    profile: telekom-deutschlandlan\n"
             f'    line_number: "{LINE}"\n'
             f'    auth_user: "{AUTH_USER}"\n'
             f"    password: {PASSWORD}\n"
-            "    options: false\n"
+            f"    options: {'true' if carrier_options else 'false'}\n"
             "    allowlist: [127.0.0.1/32]\n"
             "  - name: Teams\n"
             "    profile: teams-generic\n"
@@ -234,6 +234,13 @@ class CallLab:
         self.sbc = SbcProcess(directory, self.config(**config)).start()
         return self.sbc
 
+    def wait_for(self, predicate: Callable[[], object], what: str,
+                 timeout: float = 5.0) -> Any:
+        try:
+            return wait_until(predicate, timeout, what)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.context(*self.peers)}") from None
+
     def wait_registered(self, timeout: float = 5.0) -> None:
         assert self.sbc is not None
         sbc = self.sbc
@@ -242,10 +249,7 @@ class CallLab:
             reg = sbc.connection(CARRIER).get("registration") or {}
             return reg.get("state") == "registered"
 
-        try:
-            wait_until(registered, timeout, "the carrier registration")
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}\n{self.context()}") from None
+        self.wait_for(registered, "the carrier registration", timeout)
 
     # --- SIPp peers -----------------------------------------------------------------
 

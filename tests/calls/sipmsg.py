@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
-_BLOCK = re.compile(r"^-{20,} [^\n]*\n(\w+) message (sent|received)[^\n]*\n\n", re.M)
+_BLOCK = re.compile(r"^-{20,} (\S+ \S+)\n(\w+) message (sent|received)[^\n]*\n\n", re.M)
 # RFC 3261 7.3.3: compact forms
 _COMPACT = {"i": "call-id", "m": "contact", "e": "content-encoding", "l": "content-length",
             "c": "content-type", "f": "from", "s": "subject", "k": "supported", "t": "to",
@@ -22,9 +23,11 @@ _COMPACT = {"i": "call-id", "m": "contact", "e": "content-encoding", "l": "conte
 class SipMessage:
     direction: str  # "sent" or "received", from SIPp's point of view
     raw: str
+    at: float = 0.0  # when SIPp logged it (epoch seconds)
     first_line: str = field(init=False)
     headers: list[tuple[str, str]] = field(init=False)
     body: str = field(init=False)
+    complete: bool = field(init=False)
 
     def __post_init__(self) -> None:
         head, _, body = self.raw.partition("\r\n\r\n")
@@ -41,6 +44,8 @@ class SipMessage:
         # SIPp's own notes ("Problem EAGAIN on socket ...") may follow a message in the
         # log: the body is what Content-Length says.
         length = self.header("Content-Length")
+        self.complete = "\r\n\r\n" in self.raw and (
+            not (length and length.isdigit()) or len(body.encode()) >= int(length))
         self.body = body[:int(length)] if length and length.isdigit() else body
     @property
     def is_request(self) -> bool:
@@ -58,6 +63,10 @@ class SipMessage:
     def uri(self) -> str:
         assert self.is_request, self.first_line
         return self.first_line.split(" ")[1]
+
+    @property
+    def cseq_number(self) -> int:
+        return int((self.header("CSeq") or "0").split()[0])
 
     @property
     def cseq_method(self) -> str:
@@ -87,11 +96,19 @@ class SipMessage:
 
 
 def parse_log(text: str) -> list[SipMessage]:
+    """The messages in a SIPp messages log; one still being written (shorter than its
+    Content-Length) is left out."""
     marks = list(_BLOCK.finditer(text))
     out = []
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        end = following.start() if following else len(text)
-        out.append(SipMessage(mark.group(2), text[mark.end():end].rstrip("\n")))
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        chunk = text[mark.end():end]
+        while chunk.endswith("\n") and not chunk.endswith("\r\n"):  # SIPp's own newlines
+            chunk = chunk[:-1]
+        at = datetime.strptime(mark.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+        msg = SipMessage(mark.group(3), chunk, at)
+        if msg.complete:
+            out.append(msg)
     return out
 
 

@@ -8,6 +8,8 @@ timer), and the answers come back to the carrier as plain RTP.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from peers.sbcproc import FQDN
 
@@ -20,6 +22,7 @@ from .checks import (
     top_via,
 )
 from .lab import PSTN_CALLER, TEAMS_USER, CallLab
+from .sipmsg import SipMessage
 
 pytestmark = pytest.mark.peers
 
@@ -80,3 +83,32 @@ def test_carrier_call_answered_by_teams_carrier_hangs_up(lab: CallLab) -> None:
 
 def test_carrier_call_answered_by_teams_teams_hangs_up(lab: CallLab) -> None:
     _answered_call(lab, teams_hangs_up=True)
+
+
+def test_carrier_cancels_while_teams_rings(lab: CallLab) -> None:
+    registrar = lab.registrar()
+    lab.start()
+    lab.wait_registered()
+    teams = lab.teams_uas(1, "teams_cancel.xml")
+    carrier = lab.carrier_uac("carrier_cancel.xml")
+    # SIPp checks the order: carrier 100, 180, (CANCEL) 200 for the CANCEL, 487, and no
+    # late message; Teams 180, then CANCEL, 200 + 487, then the ACK of the 487.
+    lab.check(carrier, teams, registrar)
+
+    invite, cancel, ack = teams.one("INVITE"), teams.one("CANCEL"), teams.one("ACK")
+    # RFC 3261 9.1: the CANCEL has the INVITE's Request-URI, Call-ID, From, CSeq number and
+    # top Via branch; 17.1.1.3: so has the ACK of the 487 (with the 487's To-tag).
+    for msg in (cancel, ack):
+        assert msg.uri == invite.uri, msg
+        assert msg.header("Call-ID") == invite.header("Call-ID"), msg
+        assert msg.header("From") == invite.header("From"), msg
+        assert msg.cseq_number == invite.cseq_number, msg
+        assert top_via(msg) == top_via(invite), msg
+        assert _branch(msg) == _branch(invite), msg
+    assert tag(ack.header("To")) == tag(teams.sent(487)[0].header("To")), ack
+    assert not teams.received("BYE") and not carrier.received("BYE")
+
+
+def _branch(msg: SipMessage) -> str | None:
+    match = re.search(r";\s*branch=([^;,\s]+)", msg.header("Via") or "")
+    return match.group(1) if match else None
