@@ -136,7 +136,7 @@ def test_session_refresh_from_teams(lab: CallLab) -> None:
 @pytest.mark.parametrize("down", ["refused", "options-503"])
 def test_carrier_down_gives_teams_503(lab: CallLab, down: str) -> None:
     if down == "options-503":
-        carrier = lab.carrier_uas("carrier_down.xml")
+        carrier = lab.carrier_uas("peer_down.xml")
         lab.start(carrier_options=True)
         assert lab.sbc is not None
         sbc = lab.sbc
