@@ -17,6 +17,7 @@ from peers.sbcproc import AUTH_USER, FQDN, PASSWORD
 
 from .checks import (
     addr_uri,
+    assert_no_ms_candidates,
     assert_plain_rtp,
     assert_sdes,
     parse_uri,
@@ -94,7 +95,10 @@ def test_teams_call_reaches_carrier_with_digest(lab: CallLab) -> None:
     contact = addr_uri(ok.header("Contact") or "")
     assert (contact.host, contact.port, contact.params.get("transport")) == (
         FQDN, lab.ports.tls, "tls"), ok
+    assert ok.header("X-MS-SBC"), f"X-MS-SBC on responses to Teams too\n{ok}"
     assert carrier.one("BYE") and teams.one(200, "BYE")
+    for invite in (first, second):
+        assert_no_ms_candidates(invite)
 
 
 def test_hold_and_resume_from_teams(lab: CallLab) -> None:
@@ -116,6 +120,8 @@ def test_hold_and_resume_from_teams(lab: CallLab) -> None:
     assert [sdp_direction(m) for m in answers] == ["sendrecv", "recvonly", "sendrecv"], answers
     for msg in answers:
         assert_sdes(msg)
+    for msg in invites:
+        assert_no_ms_candidates(msg)
 
 
 def test_session_refresh_from_teams(lab: CallLab) -> None:
