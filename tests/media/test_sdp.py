@@ -59,3 +59,14 @@ def test_ports_and_crypto_lines() -> None:
             b"m=audio x RTP/AVP 0\r\nm=audio 2000/2 RTP/AVP 0\r\n")
     assert sdp.media_ports(body) == (1000, 0, -1, 2000)
     assert sdp.crypto_lines(body) == (b"a=crypto:1 X inline:k",)
+
+
+def test_strip_ice_removes_standard_and_microsoft_candidates() -> None:
+    from sbc.media.sdp import strip_ice
+
+    body = (b"v=0\r\nm=audio 5000 RTP/AVP 0\r\na=ice-ufrag:x\r\na=ice-pwd:y\r\n"
+            b"a=candidate:1 1 UDP 1 10.0.0.1 5000 typ host\r\n"
+            b"a=x-candidate-ipv6:1 1 UDP 2130706431 ::1 49697 typ host\r\n"
+            b"a=rtpmap:0 PCMU/8000\r\n")
+    assert strip_ice(body) == b"v=0\r\nm=audio 5000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+    assert strip_ice(b"v=0\nm=audio 1 RTP/AVP 0\n") == b"v=0\nm=audio 1 RTP/AVP 0\n"

@@ -103,3 +103,17 @@ def media_ports(sdp: bytes) -> tuple[int, ...]:
 def crypto_lines(sdp: bytes) -> tuple[bytes, ...]:
     """The a=crypto lines (SDES keys), in order."""
     return tuple(line.strip() for line in sdp.splitlines() if line.startswith(b"a=crypto:"))
+
+
+# ICE attributes, standard and Microsoft's own (Teams sends a=x-candidate-ipv6 lines,
+# which rtpengine's ICE=remove passes through as unknown attributes).
+_ICE_ATTRIBUTES = (b"a=candidate", b"a=x-candidate", b"a=remote-candidates",
+                   b"a=ice-", b"a=x-ice", b"a=end-of-candidates")
+
+
+def strip_ice(sdp: bytes) -> bytes:
+    """`sdp` without any ICE attribute line, for a leg that must not see ICE."""
+    lines = sdp.split(b"\r\n") if b"\r\n" in sdp else sdp.split(b"\n")
+    newline = b"\r\n" if b"\r\n" in sdp else b"\n"
+    kept = [line for line in lines if not line.lstrip().lower().startswith(_ICE_ATTRIBUTES)]
+    return newline.join(kept)

@@ -146,7 +146,10 @@ class MediaSession:
         return self.profiles[by], self.profiles[to]
 
     def _out(self, name: str, to: str, reply: Mapping[str, Any]) -> bytes:
-        out, origin = sdp.keep_origin(_sdp(reply, name), self._sent.get(to))
+        body = _sdp(reply, name)
+        if self.profiles[to].strip_ice:
+            body = sdp.strip_ice(body)
+        out, origin = sdp.keep_origin(body, self._sent.get(to))
         if origin is not None:
             self._sent[to] = origin
         return out
