@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("image", "options")
+ALL = ("image", "options", "calls")
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,84 @@
+"""Where the SBC's time goes under calls: a summary of a py-spy speedscope file.
+
+py-spy samples the running SBC from outside (`record --function --nonblocking`), so the
+SBC runs at its normal speed; samples are taken only while its thread runs Python (the
+event loop waiting in epoll is idle and not sampled), so shares are of its busy time.
+The file opens in https://www.speedscope.app for the whole picture.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+# (share label, path fragment): the first match names the area of a sample's leaf frame
+AREAS = (
+    ("SIP messages, parser, transactions, dialogs (sbc/sip)", "/sbc/sip/"),
+    ("B2BUA calls and legs (sbc/b2bua)", "/sbc/b2bua/"),
+    ("rtpengine client: ng, bencode, SDP (sbc/media)", "/sbc/media/"),
+    ("engine and router (sbc/core)", "/sbc/core/"),
+    ("routing (sbc/routing)", "/sbc/routing/"),
+    ("transport (sbc/transport)", "/sbc/transport/"),
+    ("status file (sbc/status)", "/sbc/status/"),
+    ("logs and CDRs (sbc/logs)", "/sbc/logs/"),
+    ("configuration objects (sbc/config)", "/sbc/config/"),
+    ("other SBC code", "/sbc/"),
+    ("asyncio event loop, tasks, futures", "/asyncio/"),
+    ("logging", "/logging/"),
+    ("json", "/json/"),
+    ("ipaddress", "/ipaddress.py"),
+    ("random, secrets, uuid", "/random.py"),
+    ("dataclasses, enum, typing", "/dataclasses.py"),
+    ("re", "/re/"),
+)
+
+
+def _short(path: str) -> str:
+    for marker in ("/appliance/", "/python3.11/", "/site-packages/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
+
+
+def _area(path: str) -> str:
+    for label, fragment in AREAS:
+        if fragment in path:
+            return label
+    if "/python3" in path:
+        return "other standard library"
+    return "other (native, site-packages)"
+
+
+def summarise(doc: dict[str, Any], top: int = 14) -> dict[str, Any]:
+    """Shares (percent of samples) by leaf function (own time), by area (own time), and
+    the SBC's functions by inclusive time (the function and what it calls)."""
+    frames = doc.get("shared", {}).get("frames", [])
+    names = []
+    for f in frames:
+        path = str(f.get("file") or "?")
+        names.append((f"{f.get('name', '?')} ({_short(path)}:{f.get('line', '?')})", path))
+    own: Counter[str] = Counter()
+    area: Counter[str] = Counter()
+    incl: Counter[str] = Counter()
+    total = 0.0
+    count = 0
+    for prof in doc.get("profiles", []):
+        samples = prof.get("samples", [])
+        weights = prof.get("weights", [1] * len(samples))
+        for stack, weight in zip(samples, weights, strict=False):
+            if not stack:
+                continue
+            total += weight
+            count += 1
+            leaf_name, leaf_path = names[stack[-1]]
+            own[leaf_name] += weight
+            area[_area(leaf_path)] += weight
+            for name in {names[i][0] for i in stack if "/sbc/" in names[i][1]}:
+                incl[name] += weight
+    total = total or 1.0
+
+    def shares(counter: Counter[str], n: int) -> list[tuple[str, float]]:
+        return [(k, 100.0 * v / total) for k, v in counter.most_common(n)]
+
+    return {"samples": count, "own": shares(own, top), "areas": shares(area, len(area)),
+            "inclusive": shares(incl, top)}
