@@ -92,17 +92,14 @@ class Transfer:
     def _decision(self, target: ReferTarget) -> RouteDecision:
         call, referrer = self.call, self.referrer
         number = target.number or (target.uri.user or "")
-        if target.teams_params or referrer.conn.kind == "teams" and self._is_teams(target):
+        # Teams always names its own proxy as the host; only x-m/x-t (a Teams user's MRI
+        # and tenant) make the target a Teams user rather than a phone number.
+        if target.teams_params and referrer.conn.kind == "teams":
             group = call.manager.config.group(referrer.conn.group)
             return RouteDecision(route="transfer", called=number, calling=referrer.number,
                                  privacy=False, targets=group)
         party = CallParty(called=number, calling=referrer.number, privacy=False)
         return decide(call.manager.config, referrer.conn, party)
-
-    def _is_teams(self, target: ReferTarget) -> bool:
-        hosts = {c.host.lower() for c in self.call.manager.config.connections
-                 if c.kind == "teams"}
-        return target.uri.host.lower() in hosts
 
     async def _place(self, target: ReferTarget, stay: Leg) -> tuple[int, str | None]:
         call = self.call
