@@ -12,8 +12,9 @@ from .settings import Settings
 COMPRESSION_ARGS = {
     # xz with the x86 BCJ filter: the smallest ISO (about 20 % smaller), ~2.5 min here.
     "xz": ["-comp", "xz", "-Xbcj", "x86", "-b", "1M"],
-    # zstd (the default): a few seconds, and still well inside the 250 MB goal.
-    "zstd": ["-comp", "zstd", "-Xcompression-level", "9"],
+    # zstd (the default): a few seconds. 1 MiB blocks (like xz's) save ~20 MB over the
+    # 128 KiB default at no cost in time; higher levels gain little (19: -20 MB, 80 s).
+    "zstd": ["-comp", "zstd", "-Xcompression-level", "9", "-b", "1M"],
 }
 
 
