@@ -57,6 +57,12 @@ def top_via(msg: SipMessage) -> tuple[str, str, int | None]:
     return match.group(1).upper(), match.group(2), int(match.group(3)) if match.group(3) else None
 
 
+def via_branch(msg: SipMessage) -> str | None:
+    """The branch parameter of the top Via."""
+    match = re.search(r";\s*branch=([^;,\s]+)", msg.header("Via") or "")
+    return match.group(1) if match else None
+
+
 def sdp_media(msg: SipMessage) -> tuple[int, str]:
     """(port, proto) of the m=audio line."""
     for line in msg.sdp_lines():

@@ -17,6 +17,7 @@ way the real proxies talk TLS. SIPp scenarios are in scenarios/; each scenario's
 from __future__ import annotations
 
 import contextlib
+import random
 import re
 import socket
 import time
@@ -76,6 +77,31 @@ DEFAULTS: dict[str, str] = {
     # a key for SDP only; the media test puts its own
     "key": "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw",
 }
+
+
+# Listening ports come from here, not from the kernel's ephemeral range (bind to port 0),
+# where any process's next outgoing connection may take a port between our pick and the
+# bind (seen: the relay's bind failing with EADDRINUSE while benchmarks ran alongside).
+# Below the ephemeral range, and below rtpengine's window (tests/media/rtpengine.py).
+PORT_RANGE = (10000, 19999)
+_handed_out: set[int] = set()
+
+
+def lab_port() -> int:
+    """A port free for TCP and UDP on 127.0.0.1 now, never handed out before."""
+    for _ in range(200):
+        port = random.randint(*PORT_RANGE)
+        if port in _handed_out:
+            continue
+        try:
+            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, kind) as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in {PORT_RANGE}")
 
 
 def scenario_globals(scenario: Path) -> list[str]:
@@ -178,9 +204,10 @@ class CallLab:
         self.workdir = workdir
         self.pki = pki
         self.engine = rtpengine
-        self.ports = Ports.fresh()
-        self.carrier_port = free_port()
-        self.teams = {n: TeamsProxy(n, free_port(), free_port(), free_port()) for n in (1, 2, 3)}
+        same = lab_port()
+        self.ports = Ports(udp=same, tcp=same, tls=lab_port())
+        self.carrier_port = lab_port()
+        self.teams = {n: TeamsProxy(n, lab_port(), lab_port(), lab_port()) for n in (1, 2, 3)}
         self.sbc: SbcProcess | None = None
         self.peers: list[Peer] = []
         self.media_before: set[str] = set()
@@ -272,7 +299,7 @@ class CallLab:
 
     def teams_uac(self, scenario: str, *, timeout: float = 10.0, name: str = "teams_uac",
                   **variables: Any) -> Peer:
-        args = ["-t", "t1", "-i", "127.0.0.1", "-p", str(free_port()),
+        args = ["-t", "t1", "-i", "127.0.0.1", "-p", str(lab_port()),
                 f"127.0.0.1:{self.teams[1].plain}", "-m", "1"]
         return self.sipp(name, scenario, args, variables, timeout,
                          {"tls_port": self.ports.tls, "called": PSTN_CALLED,
@@ -291,7 +318,7 @@ class CallLab:
 
     def carrier_uac(self, scenario: str, *, timeout: float = 10.0, name: str = "carrier_uac",
                     **variables: Any) -> Peer:
-        args = ["-t", "t1", "-i", "127.0.0.1", "-p", str(free_port()),
+        args = ["-t", "t1", "-i", "127.0.0.1", "-p", str(lab_port()),
                 f"127.0.0.1:{self.ports.tcp}", "-m", "1"]
         return self.sipp(name, scenario, args, variables, timeout)
 

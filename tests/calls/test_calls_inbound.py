@@ -8,8 +8,6 @@ timer), and the answers come back to the carrier as plain RTP.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from peers.sbcproc import FQDN
 
@@ -20,21 +18,22 @@ from .checks import (
     parse_uri,
     tag,
     top_via,
+    via_branch,
 )
 from .lab import PSTN_CALLER, TEAMS_USER, CallLab
-from .sipmsg import SipMessage
 
 pytestmark = pytest.mark.peers
 
 
-def _answered_call(lab: CallLab, *, teams_hangs_up: bool) -> None:
+@pytest.mark.parametrize("hangs_up", ["carrier", "teams"])
+def test_carrier_call_answered_by_teams1(lab: CallLab, hangs_up: str) -> None:
+    teams_hangs_up = hangs_up == "teams"
     registrar = lab.registrar()
     lab.start()
     lab.wait_registered()
     teams = lab.teams_uas(1, "teams_answer.xml", hangup=int(teams_hangs_up))
     carrier = lab.carrier_uac("carrier_call.xml", hangup=int(teams_hangs_up))
     lab.check(carrier, teams, registrar)
-    context = lab.context(carrier, teams)
 
     # --- what Teams1 got ---
     invite = teams.one("INVITE")
@@ -67,7 +66,7 @@ def _answered_call(lab: CallLab, *, teams_hangs_up: bool) -> None:
     assert_plain_rtp(final)
     assert not [line for line in final.sdp_lines() if line == "a=rtcp-mux"], final
     tags = {tag(m.header("To")) for m in (carrier.one(180), early, final)}
-    assert len(tags) == 1 and None not in tags, f"To-tags {tags}\n{context}"
+    assert len(tags) == 1 and None not in tags, f"To-tags {tags}\n{lab.context(carrier)}"
 
     # --- the end of the call reached the other side ---
     if teams_hangs_up:
@@ -75,14 +74,6 @@ def _answered_call(lab: CallLab, *, teams_hangs_up: bool) -> None:
     else:
         assert teams.one("BYE") and carrier.one(200, "BYE")
     assert teams.one("ACK")
-
-
-def test_carrier_call_answered_by_teams_carrier_hangs_up(lab: CallLab) -> None:
-    _answered_call(lab, teams_hangs_up=False)
-
-
-def test_carrier_call_answered_by_teams_teams_hangs_up(lab: CallLab) -> None:
-    _answered_call(lab, teams_hangs_up=True)
 
 
 def test_carrier_cancels_while_teams_rings(lab: CallLab) -> None:
@@ -104,11 +95,6 @@ def test_carrier_cancels_while_teams_rings(lab: CallLab) -> None:
         assert msg.header("From") == invite.header("From"), msg
         assert msg.cseq_number == invite.cseq_number, msg
         assert top_via(msg) == top_via(invite), msg
-        assert _branch(msg) == _branch(invite), msg
+        assert via_branch(msg) == via_branch(invite), msg
     assert tag(ack.header("To")) == tag(teams.sent(487)[0].header("To")), ack
     assert not teams.received("BYE") and not carrier.received("BYE")
-
-
-def _branch(msg: SipMessage) -> str | None:
-    match = re.search(r";\s*branch=([^;,\s]+)", msg.header("Via") or "")
-    return match.group(1) if match else None

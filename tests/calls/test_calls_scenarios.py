@@ -7,12 +7,14 @@ selftest/ UACs play the SBC's part where no other scenario does (REFER, 407, aba
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
 import pytest
-from peers.sbcproc import Sipp, free_port
+from peers.sbcproc import Sipp
 
-from .lab import SCENARIOS, scenario_globals, sipp_sets
+from .lab import SCENARIOS, lab_port, scenario_globals, sipp_sets
 from .sipmsg import read_messages
 
 pytestmark = pytest.mark.peers
@@ -41,13 +43,13 @@ def _fast(scenario: str, given: dict[str, object]) -> dict[str, object]:
 @pytest.mark.parametrize("pair", list(PAIRS))
 def test_scenario_pair(pair: str, tmp_path: Path) -> None:
     uas_file, uas_vars, uac_file, uac_vars = PAIRS[pair]
-    port = free_port()
+    port = lab_port()
     uas = Sipp(tmp_path, "uas", str(SCENARIOS / uas_file),
                ["-t", "t1", "-i", "127.0.0.1", "-p", str(port), "-m", "1",
                 *sipp_sets(SCENARIOS / uas_file, _fast(uas_file, uas_vars))], timeout=10)
     extra = ["-au", "555123456789", "-ap", "lab-secret"] if pair == "digest" else []
     uac = Sipp(tmp_path, "uac", str(SCENARIOS / uac_file),
-               ["-t", "t1", "-i", "127.0.0.1", "-p", str(free_port()), f"127.0.0.1:{port}",
+               ["-t", "t1", "-i", "127.0.0.1", "-p", str(lab_port()), f"127.0.0.1:{port}",
                 "-m", "1", *extra,
                 *sipp_sets(SCENARIOS / uac_file, _fast(uac_file, uac_vars))], timeout=10)
     try:
@@ -66,9 +68,6 @@ def test_scenario_pair(pair: str, tmp_path: Path) -> None:
 
 
 def _listening(port: int, timeout: float = 5.0) -> None:
-    import socket
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as s:
