@@ -1,10 +1,12 @@
 """The call lab: a fresh `sbc run` between a SIPp carrier and three SIPp "Teams" proxies.
 
+    registrar = lab.registrar()                            # the SBC registers at start
     lab.start()                                            # TLS relays, then the SBC
+    lab.wait_registered()
     teams = lab.teams_uas(1, "teams_answer.xml")           # Teams1 answers
     carrier = lab.carrier_uac("carrier_call.xml")          # the carrier calls
-    lab.check(carrier, teams)                              # both SIPp exited 0
-    invite = teams.received("INVITE")[0]                   # what the SBC sent Teams1
+    lab.check(carrier, teams, registrar)                   # every SIPp exited 0
+    invite = teams.one("INVITE")                           # what the SBC sent Teams1
 
 Everything on 127.0.0.1: the carrier is a Telekom DeutschlandLAN connection whose host
 (reg.sip-trunk.telekom.de) the host map sends to `carrier_port`, where a SIPp registrar
@@ -178,8 +180,8 @@ class Peer:
 
     def wait_received(self, what: str | int, cseq: str | None = None,
                       timeout: float = 5.0) -> SipMessage:
-        found = wait_until(lambda: self.received(what, cseq), timeout,
-                           f"{self.name} to receive {what} {cseq or ''}")
+        found = self.lab.wait_for(lambda: self.received(what, cseq),
+                                  f"{self.name} to receive {what} {cseq or ''}", timeout)
         return found[0]
 
 
