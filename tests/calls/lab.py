@@ -19,7 +19,6 @@ way the real proxies talk TLS. SIPp scenarios are in scenarios/; each scenario's
 from __future__ import annotations
 
 import contextlib
-import random
 import re
 import socket
 import time
@@ -85,25 +84,10 @@ DEFAULTS: dict[str, str] = {
 # where any process's next outgoing connection may take a port between our pick and the
 # bind (seen: the relay's bind failing with EADDRINUSE while benchmarks ran alongside).
 # Below the ephemeral range, and below rtpengine's window (tests/media/rtpengine.py).
-PORT_RANGE = (10000, 19999)
-_handed_out: set[int] = set()
-
-
 def lab_port() -> int:
-    """A port free for TCP and UDP on 127.0.0.1 now, never handed out before."""
-    for _ in range(200):
-        port = random.randint(*PORT_RANGE)
-        if port in _handed_out:
-            continue
-        try:
-            for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-                with socket.socket(socket.AF_INET, kind) as sock:
-                    sock.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        _handed_out.add(port)
-        return port
-    raise RuntimeError(f"no free port in {PORT_RANGE}")
+    """A port free for TCP and UDP on 127.0.0.1 now, never handed out before (shared with
+    the peers tests' `free_port`, so the two never hand out the same port)."""
+    return free_port()
 
 
 def scenario_globals(scenario: Path) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -31,20 +32,29 @@ LINE = "+4930123456780"
 PASSWORD = "lab-secret"
 
 
+# Listening ports come from below the kernel's ephemeral range (32768-60999 here): a port
+# the kernel hands out for bind(0) may be taken by any process's next outgoing connection
+# between our pick and the peer's bind (seen: EADDRINUSE on a relay under load). Below
+# rtpengine's RTP windows too (20000-32767, tests/media/rtpengine.py).
+PORT_RANGE = (10000, 19999)
+_handed_out: set[int] = set()
+
+
 def free_port(kind: socket.SocketKind = socket.SOCK_STREAM, host: str = "127.0.0.1") -> int:
-    """A port free for both TCP and UDP right now."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, kind) as s:
-            s.bind((host, 0))
-            port = int(s.getsockname()[1])
-        other = socket.SOCK_DGRAM if kind == socket.SOCK_STREAM else socket.SOCK_STREAM
+    """A port free for both TCP and UDP right now, never handed out before in this run."""
+    for _ in range(200):
+        port = random.randint(*PORT_RANGE)
+        if port in _handed_out:
+            continue
         try:
-            with socket.socket(socket.AF_INET, other) as s:
-                s.bind((host, port))
+            for each in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+                with socket.socket(socket.AF_INET, each) as sock:
+                    sock.bind((host, port))
         except OSError:
             continue
+        _handed_out.add(port)
         return port
-    raise RuntimeError("no free port")
+    raise RuntimeError(f"no free port in {PORT_RANGE}")
 
 
 def wait_until(predicate: Callable[[], object], timeout: float, what: str,
