@@ -313,3 +313,20 @@ def test_media_address_for_status() -> None:
     assert media_address(b"v=0\r\nm=audio 9 RTP/AVP 0\r\nc=IN IP6 ::1\r\n") == "[::1]:9"
     assert media_address(b"garbage") is None and media_address(None) is None
     assert inactive(SDP + b"a=inactive\r\n") and not inactive(SDP + b"a=sendonly\r\n")
+
+
+def test_answers_to_the_caller_echo_its_record_route() -> None:
+    async def flow(rig: Rig) -> None:
+        request = parse_datagram(invite().to_bytes().replace(
+            b"Max-Forwards: 70\r\n",
+            b"Max-Forwards: 70\r\nRecord-Route: <sip:127.0.0.2:5080;lr>\r\n"))
+        assert isinstance(request, Request)
+        rig.deliver(request, CARRIER)
+        await settle()
+        rig.answer(rig.wire.requests("INVITE", TEAMS1)[0], 200, TEAMS1)
+        await settle()
+        ok = [m for m, d in rig.wire.sent if isinstance(m, Response) and m.status == 200
+              and d.host == "127.0.0.2"][-1]
+        assert ok.headers.get_all("Record-Route") == ["<sip:127.0.0.2:5080;lr>"]
+
+    run(flow)

@@ -104,6 +104,11 @@ class Call:
     def respond_a(self, status: int, reason: str | None = None, *,
                   headers: Iterable[tuple[str, str]] = (), body: bytes | None = None) -> Response:
         extra = list(headers)
+        if 100 < status < 300:
+            # A dialog-creating answer echoes the Record-Route set (RFC 3261 §12.1.1), so a
+            # carrier's proxy that record-routed stays in the path of the caller's ACK/BYE.
+            extra = [("Record-Route", value)
+                     for value in self.ctx.request.headers.get_all("Record-Route")] + extra
         if body is not None:
             extra.append(("Content-Type", SDP))
         response = self.ctx.response(status, reason, headers=extra, body=body or b"")
