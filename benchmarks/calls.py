@@ -30,7 +30,7 @@ Knobs (environment): BENCH_CALLS_STEP_SECS (6), BENCH_CALLS_MAX_SECS (570: hard 
 BENCH_CALLS_SBC_START (100), BENCH_CALLS_KAM_START (500), BENCH_CALLS_MEDIA_START (25),
 BENCH_CALLS_MEDIA_HOLD_MS (1000), BENCH_CALLS_REFINE (2), BENCH_CALLS_HOLD_N (1000),
 BENCH_CALLS_HOLD_RATE (200), BENCH_CALLS_HOLD_MS (10000), BENCH_CALLS_PROFILE_SECS (8),
-BENCH_CALLS_KAM_CHILDREN (4), BENCH_CALLS_RTP_PORTS ("40000-51999"),
+BENCH_CALLS_KAM_CHILDREN (4), BENCH_CALLS_RTP_PORTS ("12000-19999"),
 BENCH_CALLS_QUIET_MAX (25), BENCH_CALLS_QUIET_WAIT (3), BENCH_CALLS_PARTS (all:
 "sig media hold profile plain"); BENCH_NO_DOC=1 leaves docs/benchmarks.md alone.
 Output: build/bench/calls/STAMP/ (every SIPp statistics file, server logs, the profile).
@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import calls_profile
+from . import calls_peers, calls_profile
 from .calls_peers import (
     CALL_HEADER,
     CallServer,
@@ -59,6 +59,7 @@ from .calls_peers import (
     Rtpengine,
     SbcB2bua,
     call_step,
+    port,
     rtpengine_version,
     start_callee,
     write_pcmu,
@@ -71,7 +72,6 @@ from .sip_procs import (
     NCPU,
     Started,
     cpu_ticks,
-    free_port,
     load_average,
     raise_nofile,
     rss_kib,
@@ -103,9 +103,11 @@ KAM_CHILDREN = _env_int("BENCH_CALLS_KAM_CHILDREN", 4)
 QUIET_MAX = _env_int("BENCH_CALLS_QUIET_MAX", 25)
 QUIET_WAIT = _env_int("BENCH_CALLS_QUIET_WAIT", 3)
 PARTS = tuple(os.environ.get("BENCH_CALLS_PARTS", "sig media hold profile plain").split())
-_lo, _, _hi = os.environ.get("BENCH_CALLS_RTP_PORTS", "40000-51999").partition("-")
-RTP_MIN, RTP_MAX = int(_lo), int(_hi or 51999)
-MAX_CALLS = max(HOLD_N * 2, 5000)  # the SBC's calls.max_calls; 2 RTP ports per call fit
+_lo, _, _hi = os.environ.get("BENCH_CALLS_RTP_PORTS", "12000-19999").partition("-")
+RTP_MIN, RTP_MAX = int(_lo), int(_hi or 19999)
+calls_peers.AVOID = (RTP_MIN, RTP_MAX)
+# the SBC's calls.max_calls: as many as the RTP range holds at 2 ports per call (its check)
+MAX_CALLS = (RTP_MAX - RTP_MIN + 1) // 2
 STEP_COST = STEP_SECS + QUIET_WAIT + 6  # a step, its quiet wait and teardown
 LADDER_CAP = 95  # seconds per ladder
 
@@ -144,8 +146,8 @@ class Bench:
         self.kind = kind
         self.media = media
         self.with_rtpe = with_rtpe
-        self.caller_port = free_port()
-        self.callee_port = free_port()
+        self.caller_port = port()
+        self.callee_port = port()
         self.rtpe: Rtpengine | None = None
         self.server: SbcB2bua | KamailioProxy | None = None
         self.callee: Started | None = None

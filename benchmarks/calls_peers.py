@@ -45,6 +45,21 @@ PTIME_MS = 20  # one RTP packet per 20 ms per direction
 MEDIA_RATIO = 0.95  # a media step fails when rtpengine relayed less of the expected RTP
 
 
+# RTP ports given to rtpengine (set by `calls`): no SIP or control port may fall inside,
+# since rtpengine, Kamailio and SIPp bind with SO_REUSEADDR and would then share a port
+# (the last one bound gets the datagrams: a stalled server, seen while writing this).
+AVOID = (12000, 19999)
+
+
+def port() -> int:
+    """A free port outside AVOID (bounded tries)."""
+    for _ in range(50):
+        found = free_port()
+        if not AVOID[0] <= found <= AVOID[1]:
+            return found
+    raise RuntimeError(f"no free port outside {AVOID[0]}-{AVOID[1]}")
+
+
 def socket_drops(ports: set[int]) -> int:
     """Datagrams the kernel dropped on full receive buffers of the UDP sockets bound to
     `ports` on 127.0.0.1 (/proc/net/udp, last column; a closed socket's count is gone)."""
@@ -123,8 +138,8 @@ class Rtpengine:
 
     def __init__(self, work: Path, port_min: int, port_max: int) -> None:
         self.work = work
-        self.ng_port = free_port()
-        self.cli_port = free_port()
+        self.ng_port = port()
+        self.cli_port = port()
         self.port_min, self.port_max = port_min, port_max
         self.proc: Started | None = None
 
@@ -229,7 +244,7 @@ class SbcB2bua(CallServer):
         self.work = work
         self.pki_dir = pki_dir
         self.rtpe = rtpe
-        self.port = free_port()
+        self.port = port()
         self.caller_port = caller_port
         self.callee_port = callee_port
         self.max_calls = max_calls
@@ -319,7 +334,7 @@ class KamailioProxy(CallServer):
                  children_: int) -> None:
         self.work = work
         self.rtpe = rtpe
-        self.port = free_port()
+        self.port = port()
         self.callee_port = callee_port
         self.children = children_
         self.ctl = f"unix:{work / 'kamailio_ctl'}"

@@ -153,7 +153,9 @@ def profile_text(run: Run) -> str:
     return f"""py-spy ({p.get('spy_version', 'py-spy')}) sampled the SBC from outside at
 200 Hz for {p.get('secs', '?')} s while SIPp called at {p['rate']}/s ({p['ok']:,} of
 {p['sent']:,} calls completed; {p['samples']:,} samples of its busy thread). Shares are of
-the time the SBC was running (py-spy leaves out its waits in epoll); file:
+the time the SBC was running: py-spy leaves out its waits in epoll, and the samples it
+caught in the selector's `select` (on the way into or out of epoll_wait,
+{p.get('waiting_share', 0):.0f} % of all) are left out here too; file:
 `{p['file']}` (open it in https://www.speedscope.app).{ktext}
 
 | area (where the sampled function lives, own time) | share |
@@ -197,9 +199,9 @@ validated, run through a transaction and a dialog, and rebuilt for the other leg
 limit is one core: at the highest passing step its process used about
 {step.server_cpu_pct if step is not None else 100:.0f} % of one, while the
 machine has {NCPU}. By area: SIP parsing, messages and transactions {share("SIP")},
-the asyncio event loop and its UDP transports {share("asyncio")} (much of it the system
-calls), the B2BUA itself {share("B2BUA")}, the rtpengine client {share("rtpengine")},
-`ipaddress` {share("ipaddress")} (addresses parsed again for every message).
+the asyncio event loop and its UDP transports {share("asyncio")}, the B2BUA itself
+{share("B2BUA")}, the rtpengine client {share("rtpengine")}, `ipaddress`
+{share("ipaddress")} (addresses parsed again for every message).
 
 What would raise the calls/s figure, roughly in order of gain per effort:
 1. **More cores**: several `sbc` worker processes on the SIP port (SO_REUSEPORT) with
@@ -286,7 +288,10 @@ tens of percent of run-to-run noise; only the side-by-side figures of one run co
   20 ms) from the ACK to the BYE on both sides, to the address rtpengine put in the SDP;
   rtpengine's `list totals` gives the packets relayed. SIPp never reads the RTP it
   receives, so its RTP sockets overflow; the drops column counts only the SIP and ng
-  sockets.
+  sockets. rtpengine's RTP ports ({c.RTP_MIN}–{c.RTP_MAX}) lie outside the kernel's
+  ephemeral range, where every SIP and control port of the run is: rtpengine, Kamailio
+  and SIPp bind with SO_REUSEADDR, and an RTP port that lands on a SIP port takes its
+  datagrams (while this benchmark was written, Kamailio stalled at 0 % CPU that way).
 - **Held calls**: after a warm-up, {c.HOLD_N:,} calls at {c.HOLD_RATE}/s (at most half
   the server's passing rate), each held long enough for all to be up at once (no RTP;
   the SBC's media watchdog would end a call after 60 s without RTP); memory read before,

@@ -115,13 +115,17 @@ def test_profile_summary_shares() -> None:
     frames = [{"name": "main", "file": "/x/appliance/sbc/cli.py", "line": 1},
               {"name": "parse", "file": "/x/appliance/sbc/sip/parser.py", "line": 5},
               {"name": "sendto", "file": "/usr/lib/python3.11/asyncio/selector_events.py",
-               "line": 9}]
+               "line": 9},
+              {"name": "EpollSelector.select", "file": "/usr/lib/python3.11/selectors.py",
+               "line": 451}]
+    samples = [[0, 1], [0, 1], [0, 2], [0], [0, 3]]  # the last one waits in epoll
     doc = {"shared": {"frames": frames},
-           "profiles": [{"samples": [[0, 1], [0, 1], [0, 2], [0]], "weights": [1, 1, 1, 1]}]}
+           "profiles": [{"samples": samples, "weights": [1] * len(samples)}]}
     summary = calls_profile.summarise(doc)
     assert summary["samples"] == 4
+    assert summary["waiting_share"] == pytest.approx(20.0)
     own = dict(summary["own"])
     assert own["parse (sbc/sip/parser.py:5)"] == pytest.approx(50.0)
     areas = dict(summary["areas"])
-    assert areas["asyncio event loop, tasks, futures"] == pytest.approx(25.0)
+    assert areas["asyncio event loop, tasks, futures, UDP transports"] == pytest.approx(25.0)
     assert dict(summary["inclusive"])["main (sbc/cli.py:1)"] == pytest.approx(100.0)
