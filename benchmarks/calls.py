@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -65,8 +66,8 @@ from .calls_peers import (
     write_pcmu,
 )
 from .options import _sbc_version, kamailio_binary, kamailio_version, make_pki
-from .report import ROOT, write_section
-from .sip_ladder import LadderResult, ladder
+from .report import DOC, ROOT, write_section
+from .sip_ladder import LadderResult, Step, ladder
 from .sip_procs import (
     HZ,
     NCPU,
@@ -461,7 +462,38 @@ def _step_with(bench: Bench, label: str, rate: int, secs: float, after: float,
 # -- the report -----------------------------------------------------------------------------
 
 
-def main() -> int:
+def render(work: Path) -> str:
+    """The section again from a run's results.json (after the report's wording changed);
+    written into docs/benchmarks.md unless BENCH_NO_DOC=1."""
+    from .calls_report import body
+
+    data = json.loads((work / "results.json").read_text())
+    run = Run(work)
+    for label, result in data["ladders"].items():
+        steps: list[Step] = [CallStep(**step) for step in result["steps"]]
+        run.ladders[label] = LadderResult(label, result["best"], result["first_fail"], steps)
+    run.held, run.profile = data["held"], data["profile"]
+    run.skipped, run.problems, run.busy = data["skipped"], data["problems"], data["busy"]
+    text = body(run, data["versions"], data.get("load0", "not recorded"))
+    if os.environ.get("BENCH_NO_DOC") != "1":
+        write_section("calls", text)
+        # the block's date is the run's (its folder's name, local time), not today's
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(
+            time.mktime(time.strptime(work.name, "%Y%m%d-%H%M%S"))))
+        doc = DOC.read_text()
+        begin = doc.index("<!-- bench:calls:begin -->")
+        head, sep, tail = doc[begin:].partition(" on ")
+        head = re.sub(r"_Measured [^_]*$", f"_Measured {stamp}", head)
+        DOC.write_text(doc[:begin] + head + sep + tail)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m benchmarks calls` runs it; `python -m benchmarks.calls --render DIR`
+    rewrites the section from an earlier run's files."""
+    if argv and argv[0] == "--render" and len(argv) == 2:
+        print(render(Path(argv[1])))
+        return 0
     raise_nofile()
     missing = [name for name, ok in (("sipp (sip-tester)", sipp_binary()),
                                      ("rtpengine (rtpengine-daemon)", shutil.which("rtpengine")))
@@ -532,7 +564,7 @@ def main() -> int:
         "ladders": {k: {"best": v.best, "first_fail": v.first_fail,
                         "steps": [s.__dict__ for s in v.steps]} for k, v in run.ladders.items()},
         "held": run.held, "profile": run.profile, "skipped": run.skipped,
-        "problems": run.problems, "busy": run.busy, "versions": versions,
+        "problems": run.problems, "busy": run.busy, "versions": versions, "load0": load0,
     }, indent=2, default=str))
     if os.environ.get("BENCH_NO_DOC") != "1":
         write_section("calls", text)
@@ -541,4 +573,7 @@ def main() -> int:
     return 0
 
 
-__all__ = ["main", "Run", "Bench", "run_ladder", "held_batch", "NCPU"]
+__all__ = ["main", "render", "Run", "Bench", "run_ladder", "held_batch", "NCPU"]
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -175,6 +175,32 @@ caught in the selector's `select` (on the way into or out of epoll_wait,
 </details>"""
 
 
+# functions that stand out in a profile, and what each says (shown when in the top list)
+HOTSPOTS = (
+    ("_SelectorDatagramTransport.sendto", "one `sendto` system call per datagram"),
+    ("_SelectorDatagramTransport._read_ready", "one `recvfrom` and a callback per datagram"),
+    ("Handle._run", "the event loop running a callback or task step"),
+    ("SipEngine.now", "the loop's clock read many times per message"),
+    ("Cookies.next", "a fresh `os.urandom` system call for every rtpengine command's cookie"),
+    ("__create_fn__", "dataclass construction: many small objects per message"),
+    ("ip_address", "source addresses parsed into `ipaddress` objects again and again"),
+    ("_ip_int_from_string", "source addresses parsed into `ipaddress` objects again and again"),
+    ("_parse_sip", "SIP URIs parsed, several per message"),
+    ("parse_via", "Via headers parsed"),
+    ("_iso", "the CDR's times formatted"),
+)
+
+
+def hotspots(run: Run) -> str:
+    own = run.profile.get("own", []) if run.profile else []
+    seen: list[str] = []
+    for name, pct in own:
+        for func, what in HOTSPOTS:
+            if name.startswith(func) and what not in " ".join(seen):
+                seen.append(f"{what} (`{name.split(' (')[0]}`, {pct:.1f} %)")
+    return "; ".join(seen) if seen else "none of the known ones"
+
+
 def advice(run: Run) -> str:
     from .calls import KAM_CHILDREN
 
@@ -191,33 +217,37 @@ def advice(run: Run) -> str:
     kam = _ladder(run, "Kamailio signalling")
     kstep = kam.best_step if kam is not None else None
     kus = f"{kstep.us_per_request:,.0f} µs" if kstep is not None else "a fraction"
-    return f"""A call through the SBC costs it about {us} of CPU ({kus} for Kamailio
-with its rtpengine module): about 18 datagrams per call pass its one event loop (INVITE,
-100, 180 and 200 on each leg, ACK, BYE and 200 on each leg, and the offer, answer and
-delete exchanged with rtpengine), and each SIP message is parsed into header objects,
-validated, run through a transaction and a dialog, and rebuilt for the other leg. Its
-limit is one core: at the highest passing step its process used about
-{step.server_cpu_pct if step is not None else 100:.0f} % of one, while the
-machine has {NCPU}. By area: SIP parsing, messages and transactions {share("SIP")},
-the asyncio event loop and its UDP transports {share("asyncio")}, the B2BUA itself
-{share("B2BUA")}, the rtpengine client {share("rtpengine")}, `ipaddress`
-{share("ipaddress")} (addresses parsed again for every message).
+    cpu = step.server_cpu_pct if step is not None else 100.0
+    return f"""A call through the SBC costs it about {us} of CPU at its highest passing
+rate ({kus} for Kamailio with its rtpengine module). About 18 datagrams per call pass its
+one event loop (INVITE, 100, 180 and 200 on each leg, ACK, BYE and its 200 on each leg,
+and the offer, answer and delete exchanged with rtpengine), and each SIP message is
+parsed into header objects, validated, run through a transaction and a dialog, and
+rebuilt for the other leg. A proxy does less by design (one transaction per request, no
+second dialog, messages forwarded with a few headers changed), and Kamailio does it in C
+across {KAM_CHILDREN} worker processes. The SBC's limit is one core: at its highest
+passing step its process used {cpu:.0f} % of one (the machine has {NCPU}; SIPp and
+rtpengine used the other), and every failing step shows it at 100 %.
+
+By area: SIP parsing, messages and transactions {share("SIP")}, the asyncio event loop
+and its UDP transports {share("asyncio")}, the rtpengine client {share("rtpengine")},
+`ipaddress` {share("ipaddress")}, the B2BUA itself {share("B2BUA")}, the engine and router
+{share("engine")}. What stands out among the functions: {hotspots(run)}.
 
 What would raise the calls/s figure, roughly in order of gain per effort:
-1. **More cores**: several `sbc` worker processes on the SIP port (SO_REUSEPORT) with
-   calls pinned to a worker by Call-ID, or a process per connection; one event loop can
-   never use more than one core, and it is the limit in every step above.
-2. **A faster event loop**: uvloop (libuv) cuts the loop's own and the UDP transports'
-   share (`_read_ready`, `sendto`, `Handle._run`, the selector), a one-line change at
-   start-up.
-3. **Less work per message**: parse headers lazily (only those a B2BUA reads), keep the
-   parsed Via, URIs and the source address instead of parsing them again (the
-   `ipaddress` share above), build the outgoing leg's message from the parsed one by
-   editing headers instead of re-serialising objects, and format the CDR's times once.
-4. **rtpengine round trips**: the offer, answer and delete are three ng exchanges per
-   call, each a bencode encode/decode and two datagrams in the same loop; they are
-   needed, but their encoding can be cached per leg profile.
-Kamailio does the same proxy work in C across {KAM_CHILDREN} worker processes."""
+1. **More cores**: several `sbc` worker processes sharing the SIP port (SO_REUSEPORT).
+   The kernel spreads datagrams by source address, so a call's two legs (two peers)
+   land in different workers: they need a hand-off by Call-ID, or each worker owns
+   some connections. One event loop never uses more than one core.
+2. **A faster event loop**: uvloop (libuv) cuts the loop's own share and that of the
+   UDP transports (`_read_ready`, `sendto`, `Handle._run`): a few lines at start-up.
+3. **Less work per message**: parse headers lazily (only those a B2BUA reads); keep the
+   parsed Via, URIs and source address instead of parsing them again (the `ipaddress`
+   and URI shares); read the loop's clock once per message; build the other leg's
+   message by editing the parsed one rather than from header objects.
+4. **Cheaper rtpengine exchanges**: three ng commands per call are needed, but each
+   costs a bencode encode and decode, a future, and an `os.urandom` call for its
+   cookie (a counter after a random prefix is enough to match replies)."""
 
 
 def body(run: Run, versions: dict[str, str], load0: str) -> str:
