@@ -14,7 +14,7 @@ from sbc.config import Config, loads
 from sbc.core import SbcIdentity, SipEngine, SourceGate
 from sbc.media import LegProfile, MediaError
 from sbc.resolve import SipResolver
-from sbc.sip import Request, Response, build_response, parse_datagram
+from sbc.sip import Request, Response, TimerConfig, build_response, parse_datagram
 from sbc.transport import Incoming, Peer
 
 CONFIG = """
@@ -159,10 +159,10 @@ async def settle(rounds: int = 20) -> None:
 
 
 def run(test: Callable[[Rig], Awaitable[None]], *, max_calls: int = 10,
-        fail_media: bool = False) -> None:
+        fail_media: bool = False, timers: TimerConfig | None = None) -> None:
     async def main() -> None:
         config: Config = loads(CONFIG.replace("MAXCALLS", str(max_calls)), "test.yaml")
-        engine = SipEngine(SbcIdentity.from_config(config), SourceGate(config))
+        engine = SipEngine(SbcIdentity.from_config(config), SourceGate(config), timers=timers)
         wire = Wire()
         engine.attach(wire)  # type: ignore[arg-type]
         relay = FakeRelay(fail=fail_media)
@@ -330,3 +330,20 @@ def test_answers_to_the_caller_echo_its_record_route() -> None:
         assert ok.headers.get_all("Record-Route") == ["<sip:127.0.0.2:5080;lr>"]
 
     run(flow)
+
+
+def test_200_without_ack_is_repeated_until_timer_l_then_the_call_ends() -> None:
+    async def flow(rig: Rig) -> None:
+        rig.deliver(invite(), CARRIER)
+        await settle()
+        rig.answer(rig.wire.requests("INVITE", TEAMS1)[0], 200, TEAMS1)
+        await asyncio.sleep(64 * 0.01 + 0.3)  # past 64*T1: no ACK ever came
+        await settle()
+        oks = [m for m, d in rig.wire.sent if isinstance(m, Response) and m.status == 200
+               and d.host == "127.0.0.2" and m.cseq.method == "INVITE"]
+        # the first, then at 10, 20, 40, 80, 160, 160, 160 ms: 0.63 s of 64*T1 = 0.64 s
+        assert 6 <= len(oks) <= 9
+        assert rig.wire.requests("BYE", TEAMS1)  # the call was ended
+        assert rig.engine.counters.internal_errors == 0  # nothing sent after Timer L
+
+    run(flow, timers=TimerConfig(t1=0.01, t2=0.16))

@@ -334,15 +334,21 @@ class Call:
         """Our 2xx over UDP goes again at T1, 2*T1, ... (max T2) until the ACK (§13.3.1.4);
         no ACK within 64*T1 ends the call."""
         timers = self.manager.sig.engine.layer.config
+        deadline = 64 * timers.t1  # = the server transaction's Timer L
         interval, waited = timers.t1, 0.0
-        while waited < 64 * timers.t1 and not self.ended:
+        while not self.ended:
+            wait = min(interval, deadline - waited)
+            if wait <= 0:
+                break
             try:
-                await asyncio.wait_for(self.acked.wait(), interval)
+                await asyncio.wait_for(self.acked.wait(), wait)
                 return
             except TimeoutError:
-                waited += interval
-                self.manager.sig.engine.respond(self.ctx.transaction, response)
-                interval = min(2 * interval, timers.t2)
+                waited += wait
+            if waited >= deadline or self.ctx.transaction.terminated:
+                break
+            self.manager.sig.engine.respond(self.ctx.transaction, response)
+            interval = min(2 * interval, timers.t2)
         if not self.acked.is_set() and not self.ended:
             log.info("call %s: no ACK for our 200; ending it", self.id)
             await self.hangup("failed", "sbc")
