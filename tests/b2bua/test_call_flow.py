@@ -347,3 +347,50 @@ def test_200_without_ack_is_repeated_until_timer_l_then_the_call_ends() -> None:
         assert rig.engine.counters.internal_errors == 0  # nothing sent after Timer L
 
     run(flow, timers=TimerConfig(t1=0.01, t2=0.16))
+
+
+def test_invite_with_replaces_from_teams_takes_the_old_legs_place() -> None:
+    async def flow(rig: Rig) -> None:
+        rig.deliver(invite(), CARRIER)
+        await settle()
+        out = rig.wire.requests("INVITE", TEAMS1)[0]
+        rig.answer(out, 200, TEAMS1)
+        await settle()
+        ours = out.from_addr.tag
+        body = b"v=0\r\no=- 5 5 IN IP4 127.0.0.4\r\ns=-\r\nt=0 0\r\nm=audio 6100 RTP/SAVP 8\r\n"
+        text = (f"INVITE sip:sbc.lab.test:5061;transport=tls SIP/2.0\r\n"
+                f"Via: SIP/2.0/TLS {TEAMS2}:5061;branch=z9hG4bKrep1\r\n"
+                "Max-Forwards: 70\r\n"
+                "From: <sip:+4930123456789@sip2.pstnhub.microsoft.com>;tag=new1\r\n"
+                "To: <sip:+49301111111@sbc.lab.test>\r\n"
+                "Call-ID: replacing@teams\r\nCSeq: 1 INVITE\r\n"
+                f"Contact: <sip:{TEAMS2}:5061;transport=tls>\r\n"
+                f"Replaces: {out.call_id};to-tag={ours};from-tag=t1\r\n"
+                "Content-Type: application/sdp\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        request = parse_datagram(text)
+        assert isinstance(request, Request)
+        rig.deliver(request, Peer(TEAMS2, 5061, "tls"))
+        await settle()
+        assert rig.wire.statuses(TEAMS2)[-1] == 200  # the new dialog is answered ...
+        (bye,) = rig.wire.requests("BYE", TEAMS1)  # ... and the replaced one ended
+        assert bye.call_id == out.call_id
+        (call,) = rig.manager.calls.values()
+        assert [leg.dialog.id.call_id for leg in call.legs.values() if leg.dialog] == [
+            "c1@127.0.0.2", "replacing@teams"]
+        assert rig.wire.requests("BYE", "127.0.0.2") == []  # the caller saw nothing
+
+    run(flow)
+
+
+def test_invite_with_replaces_for_an_unknown_dialog_gets_481() -> None:
+    async def flow(rig: Rig) -> None:
+        request = parse_datagram(invite().to_bytes().replace(
+            b"Max-Forwards: 70\r\n",
+            b"Max-Forwards: 70\r\nReplaces: gone@x;to-tag=a;from-tag=b\r\n"))
+        assert isinstance(request, Request)
+        rig.deliver(request, CARRIER)
+        await settle()
+        assert rig.wire.statuses("127.0.0.2") == [481]
+
+    run(flow)
