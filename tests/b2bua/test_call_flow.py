@@ -394,3 +394,44 @@ def test_invite_with_replaces_for_an_unknown_dialog_gets_481() -> None:
         assert rig.wire.statuses("127.0.0.2") == [481]
 
     run(flow)
+
+
+def test_refer_to_a_teams_user_calls_teams_back_with_its_parameters() -> None:
+    async def flow(rig: Rig) -> None:
+        rig.deliver(invite(), CARRIER)
+        await settle()
+        out = rig.wire.requests("INVITE", TEAMS1)[0]
+        rig.answer(out, 200, TEAMS1)
+        await settle()
+        target = "sip:+4930555000111@sip.pstnhub.microsoft.com;user=phone;x-m=8:orgid:ab;x-t=cd"
+        text = (f"REFER sip:sbc.lab.test:5061;transport=tls SIP/2.0\r\n"
+                f"Via: SIP/2.0/TLS {TEAMS1}:5061;branch=z9hG4bKref1\r\n"
+                f"From: {out.headers.get('To')};tag=t1\r\nTo: {out.headers.get('From')}\r\n"
+                f"Call-ID: {out.call_id}\r\nCSeq: 5 REFER\r\nMax-Forwards: 70\r\n"
+                f"Contact: <sip:{TEAMS1}:5061;transport=tls>\r\n"
+                f"Refer-To: <{target}>\r\n"
+                "Referred-By: <sip:+4930123456789@sip.pstnhub.microsoft.com;user=phone>\r\n"
+                "Content-Length: 0\r\n\r\n").encode()
+        refer = parse_datagram(text)
+        assert isinstance(refer, Request)
+        rig.deliver(refer, Peer(TEAMS1, 5061, "tls"))
+        await settle()
+        assert 202 in rig.wire.statuses(TEAMS1)
+        notify = rig.wire.requests("NOTIFY", TEAMS1)[0]
+        assert notify.body == b"SIP/2.0 100 Trying\r\n"
+        rig.answer(notify, 200, TEAMS1)
+        await settle()
+        invites = rig.wire.requests("INVITE", TEAMS1)
+        assert len(invites) == 2  # the call itself, and now the transfer target
+        new = invites[1]
+        assert new.call_id != out.call_id
+        assert "x-m=8:orgid:ab" in str(new.uri) and str(new.uri).startswith(
+            "sip:+4930555000111@sip.pstnhub.microsoft.com")
+        rig.answer(new, 200, TEAMS1, tag="t2")
+        await settle(40)
+        final = rig.wire.requests("NOTIFY", TEAMS1)[-1]
+        assert final.body == b"SIP/2.0 200 OK\r\n"
+        assert final.headers.get("Subscription-State", "").startswith("terminated")
+        assert rig.wire.requests("BYE", "127.0.0.2") == []  # the caller stays
+
+    run(flow)
