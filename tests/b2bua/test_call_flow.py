@@ -435,3 +435,42 @@ def test_refer_to_a_teams_user_calls_teams_back_with_its_parameters() -> None:
         assert rig.wire.requests("BYE", "127.0.0.2") == []  # the caller stays
 
     run(flow)
+
+
+def test_rfc4475_torture_messages_leave_the_b2bua_standing() -> None:
+    """Every RFC 4475 message, as the carrier, straight into the engine with the B2BUA
+    behind it: each gets its answer or is dropped, nothing raises inside the SBC, and
+    the SBC still answers OPTIONS afterwards (the INVITEs among them now reach routing)."""
+    from pathlib import Path
+
+    from sbc.core import OptionsResponder
+    from sbc.sip import SipPeerError
+
+    data = Path(__file__).resolve().parent.parent / "data" / "rfc4475"
+
+    async def flow(rig: Rig) -> None:
+        rig.engine.router.add("OPTIONS", OptionsResponder())
+        for path in sorted(data.glob("*.dat")):
+            raw = path.read_bytes()
+            try:
+                incoming = Incoming(source=CARRIER, local=("127.0.0.1", 5060),
+                                    message=parse_datagram(raw), raw=raw)
+            except SipPeerError as err:
+                incoming = Incoming(source=CARRIER, local=("127.0.0.1", 5060), error=err,
+                                    raw=raw)
+            rig.engine.receive(incoming)
+            await settle()
+        for message, _ in rig.wire.sent:
+            parse_datagram(message.to_bytes())  # everything we sent is well-formed SIP
+        counters = rig.engine.counters
+        assert counters.handler_errors == 0 and counters.internal_errors == 0
+        options = parse_datagram(invite("z9hG4bKopt", "opt@x").to_bytes()
+                                 .replace(b"INVITE sip:", b"OPTIONS sip:", 1)
+                                 .replace(b"CSeq: 1 INVITE", b"CSeq: 1 OPTIONS"))
+        assert isinstance(options, Request)
+        rig.deliver(options, CARRIER)
+        await settle()
+        last = rig.wire.sent[-1][0]
+        assert isinstance(last, Response) and last.status == 200
+
+    run(flow)
