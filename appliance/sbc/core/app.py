@@ -332,6 +332,12 @@ class SbcApp:
         self.resolver = SipResolver(new.hosts, self.resolver.lookup)
         self.calls.sig.resolver = self.resolver
         self.calls.configure(new)
+        if old.media.rtpengine != new.media.rtpengine:
+            # New calls use the new ng address; calls under way keep the client (and the
+            # rtpengine) their media sessions were made with.
+            host, port = new.media.rtpengine
+            self.calls.relay = MediaRelay(host, port)
+            log.info("media relay is now rtpengine at %s:%d for new calls", host, port)
         if self.deps is not None:
             self.deps.resolver = self.resolver
             self.deps.events = self.events
