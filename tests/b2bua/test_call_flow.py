@@ -474,3 +474,45 @@ def test_rfc4475_torture_messages_leave_the_b2bua_standing() -> None:
         assert isinstance(last, Response) and last.status == 200
 
     run(flow)
+
+
+def test_no_rtp_ends_the_call_with_bye_both_ways() -> None:
+    async def flow(rig: Rig) -> None:
+        rig.deliver(invite(), CARRIER)
+        await settle()
+        rig.answer(rig.wire.requests("INVITE", TEAMS1)[0], 200, TEAMS1)
+        await settle()
+        (call,) = rig.manager.calls.values()
+        assert call.answered_at is not None
+        await rig.manager._watch_media(call.answered_at + 30)  # too early: nothing
+        await settle()
+        assert rig.wire.requests("BYE") == []
+        await rig.manager._watch_media(call.answered_at + 61)  # rtpengine saw no RTP
+        await settle()
+        assert rig.wire.requests("BYE", TEAMS1) and rig.wire.requests("BYE", "127.0.0.2")
+        assert call.record.cause == "no-rtp"
+
+    run(flow)
+
+
+def test_we_refresh_the_session_when_teams_makes_us_the_refresher() -> None:
+    async def flow(rig: Rig) -> None:
+        rig.deliver(invite(), CARRIER)
+        await settle()
+        out = rig.wire.requests("INVITE", TEAMS1)[0]
+        rig.answer(out, 200, TEAMS1, headers=(("Session-Expires", "120;refresher=uac"),
+                                              ("Allow", "INVITE, ACK, BYE, UPDATE")))
+        await settle()
+        (call,) = rig.manager.calls.values()
+        teams = call.legs["b"]
+        assert teams.timer is not None and teams.timer.we_refresh
+        rig.manager._session_timers(teams.refreshed + 59)  # not yet (half is 60 s)
+        await settle()
+        assert rig.wire.requests("UPDATE", TEAMS1) == []
+        rig.manager._session_timers(teams.refreshed + 61)
+        await settle()
+        (update,) = rig.wire.requests("UPDATE", TEAMS1)
+        assert update.call_id == out.call_id and update.body == b""
+        assert (update.headers.get("Session-Expires") or "").startswith("120")
+
+    run(flow)
