@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..config import Connection
@@ -29,7 +30,7 @@ from ..sip.dialog import Dialog
 from ..transport import Peer
 from .sdp import SDP
 from .signalling import Signalling
-from .timers import TimerSettings, request_headers
+from .timers import TimerSettings, request_headers, retry_interval_after_422
 
 log = logging.getLogger(__name__)
 
@@ -205,3 +206,43 @@ class InviteAttempt:
             await self.sig.request(bye, peer, timeout=8.0)
         except Exception:
             log.exception("could not end an unwanted 2xx from %s", self.target.name)
+
+
+async def final_outcome(
+    attempt: InviteAttempt,
+    failover_timeout: float,
+    *,
+    on_provisional: Callable[[Response], Awaitable[None]] | None = None,
+    stopped: Callable[[], bool] = lambda: False,
+) -> Response | Failure | None:
+    """Read `attempt` until its outcome on this target: a 2xx or final failure (after the
+    retries that stay here: credentials for 401/407, the Min-SE of a 422), or a Failure.
+    None: nothing but 100 within `failover_timeout`; the attempt is then given up.
+    Provisionals (not 100) go to `on_provisional`; once `stopped()` (the caller gave up)
+    no retry is made and provisionals are not passed on."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + failover_timeout
+    while True:
+        wait = None if attempt.provisional else max(0.0, deadline - loop.time())
+        try:
+            event = await asyncio.wait_for(attempt.next_event(), wait)
+        except TimeoutError:
+            attempt.cancel()
+            return None
+        if isinstance(event, Failure):
+            return event
+        status = event.status
+        if status == 100:
+            continue
+        if status < 200:
+            if on_provisional is not None and not stopped():
+                await on_provisional(event)
+            continue
+        if status < 300 or stopped():
+            return event
+        if status in (401, 407) and attempt.retry_auth(event):
+            deadline = loop.time() + failover_timeout
+            continue
+        if status == 422 and attempt.retry_422(retry_interval_after_422(event, attempt.interval)):
+            continue
+        return event

@@ -31,11 +31,11 @@ from ..routing import retry_after as retry_after_of
 from ..routing import verdict as verdict_of
 from ..sip import Response, SipUri, State
 from ..sip.dialog import Dialog, DialogState
-from .attempt import Failure, InviteAttempt
+from .attempt import Failure, InviteAttempt, final_outcome
 from .cdr import CallRecord
 from .leg import Leg, allows
 from .sdp import SDP, origin, sdp_body
-from .timers import retry_interval_after_422, uac_timer, uas_answer, uas_too_small
+from .timers import uac_timer, uas_answer, uas_too_small
 
 if TYPE_CHECKING:
     from .manager import CallManager
@@ -215,52 +215,38 @@ class Call:
         self.b = leg
         self.legs["b"] = leg
         attempt.send(peer)
-        deadline = self.loop_now + manager.failover_timeout
-        while True:
-            wait = None if attempt.provisional else max(0.0, deadline - self.loop_now)
-            try:
-                event = await asyncio.wait_for(attempt.next_event(), wait)
-            except TimeoutError:
-                attempt.cancel()
-                self.record.attempts.append(
-                    f"{target.name} no answer in {manager.failover_timeout:g} s")
-                return NEXT
-            if isinstance(event, Failure):
-                self.record.attempts.append(f"{target.name} {event.reason}")
-                if self.cancelled:
-                    return DONE
-                return NEXT
-            status = event.status
-            if status == 100:
-                continue
-            if status < 200:
-                if not self.cancelled:
-                    await self._provisional(leg, attempt, event)
-                continue
-            if status < 300:
-                if self.cancelled or self.ended:
-                    attempt.abandoned = True
-                    await attempt._ack_and_bye(event)
-                    return DONE
-                await self._answered(leg, attempt, event)
+
+        async def provisional(response: Response) -> None:
+            await self._provisional(leg, attempt, response)
+
+        event = await final_outcome(attempt, manager.failover_timeout,
+                                    on_provisional=provisional,
+                                    stopped=lambda: self.cancelled or self.ended)
+        if event is None:
+            self.record.attempts.append(
+                f"{target.name} no answer in {manager.failover_timeout:g} s")
+            return NEXT
+        if isinstance(event, Failure):
+            self.record.attempts.append(f"{target.name} {event.reason}")
+            return DONE if self.cancelled else NEXT
+        status = event.status
+        if status < 300:
+            if self.cancelled or self.ended:
+                attempt.abandoned = True
+                await attempt._ack_and_bye(event)
                 return DONE
-            if status in (401, 407) and not self.cancelled and attempt.retry_auth(event):
-                deadline = self.loop_now + manager.failover_timeout
-                continue
-            if status == 422 and not self.cancelled and attempt.retry_422(
-                retry_interval_after_422(event, attempt.interval)
-            ):
-                continue
-            self.record.attempts.append(f"{target.name} {status}")
-            if self.cancelled:
-                return DONE
-            if verdict_of(status, rang=attempt.provisional) is Verdict.NEXT:
-                manager.backoff.note(target.name, retry_after_of(event), self.loop_now)
-                self.last_failure = status
-                return NEXT
-            cause = {603: "declined", 486: "busy", 600: "busy"}.get(status, "failed")
-            await self._fail(_final_for_caller(status), event.reason, cause, target=target)
+            await self._answered(leg, attempt, event)
             return DONE
+        self.record.attempts.append(f"{target.name} {status}")
+        if self.cancelled:
+            return DONE
+        if verdict_of(status, rang=attempt.provisional) is Verdict.NEXT:
+            manager.backoff.note(target.name, retry_after_of(event), self.loop_now)
+            self.last_failure = status
+            return NEXT
+        cause = {603: "declined", 486: "busy", 600: "busy"}.get(status, "failed")
+        await self._fail(_final_for_caller(status), event.reason, cause, target=target)
+        return DONE
 
     async def _provisional(self, leg: Leg, attempt: InviteAttempt, response: Response) -> None:
         assert self.media is not None and attempt.request is not None

@@ -13,7 +13,6 @@ gets no re-INVITE (a codec the new side lacks would need one: not done yet).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,7 @@ from ..routing import (
 from ..routing import verdict as verdict_of
 from ..sip import SipPeerError, SipUri
 from ..sip.dialog import Dialog, DialogState
-from .attempt import Failure, InviteAttempt
+from .attempt import Failure, InviteAttempt, final_outcome
 from .leg import Leg, allows
 from .refer import ReferTarget, accept_headers, notify_headers, refer_sub_wanted, refer_target
 from .refer import sipfrag as sipfrag_of
@@ -146,36 +145,27 @@ class Transfer:
         )
         attempt.send(peer)
         leg = Leg(tag, conn, conn.transport, peer, number=decision.called, sdp_out=offer)
-        deadline = call.loop_now + manager.failover_timeout
-        while True:
-            wait = None if attempt.provisional else max(0.0, deadline - call.loop_now)
-            try:
-                event = await asyncio.wait_for(attempt.next_event(), wait)
-            except TimeoutError:
-                attempt.cancel()
-                return 408
-            if isinstance(event, Failure):
-                return 503
-            if event.status < 200:
-                continue
-            if event.status >= 300:
-                if event.status in (401, 407) and attempt.retry_auth(event):
-                    continue
-                return event.status
-            assert attempt.request is not None
-            leg.dialog = Dialog.from_uac(attempt.request, event, attempt.contact)
-            leg.dialog.state = DialogState.CONFIRMED
-            leg.peer = await sig.peer_for_dialog(leg.dialog, leg.transport, peer)
-            ack = leg.dialog.create_ack(attempt.request, sig.via(leg.transport))
-            sig.send_direct(ack, leg.peer)
-            attempt.acked(ack)
-            leg.timer = uac_timer(event, manager.timer_settings)
-            leg.refreshed = call.loop_now
-            leg.peer_allows = allows(event.headers.get("Allow"))
-            leg.sdp_in = sdp_body(event)
-            if leg.sdp_in is not None:
-                stay.sdp_out = await call.media.answer(leg.sdp_in, by=tag, to=stay.tag)
-            return leg
+        event = await final_outcome(attempt, manager.failover_timeout)
+        if event is None:
+            return 408
+        if isinstance(event, Failure):
+            return 503
+        if event.status >= 300:
+            return event.status
+        assert attempt.request is not None
+        leg.dialog = Dialog.from_uac(attempt.request, event, attempt.contact)
+        leg.dialog.state = DialogState.CONFIRMED
+        leg.peer = await sig.peer_for_dialog(leg.dialog, leg.transport, peer)
+        ack = leg.dialog.create_ack(attempt.request, sig.via(leg.transport))
+        sig.send_direct(ack, leg.peer)
+        attempt.acked(ack)
+        leg.timer = uac_timer(event, manager.timer_settings)
+        leg.refreshed = call.loop_now
+        leg.peer_allows = allows(event.headers.get("Allow"))
+        leg.sdp_in = sdp_body(event)
+        if leg.sdp_in is not None:
+            stay.sdp_out = await call.media.answer(leg.sdp_in, by=tag, to=stay.tag)
+        return leg
 
     def _swap(self, new: Leg, stay: Leg) -> None:
         """The new leg takes the referrer's place; the referrer's dialog stays known
