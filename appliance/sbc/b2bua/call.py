@@ -89,6 +89,7 @@ class Call:
         self.busy = False  # an offer/answer exchange is under way (re-INVITE glare: 491)
         self.last_failure: int | None = None
         self.transferred: list[Leg] = []  # legs replaced by a transfer, until their BYE
+        self._tags = 0  # media tags handed out beyond "a" and "b" (next_tag)
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -269,16 +270,8 @@ class Call:
     async def _answered(self, leg: Leg, attempt: InviteAttempt, response: Response) -> None:
         manager = self.manager
         sig = manager.sig
-        assert self.media is not None and attempt.request is not None
-        leg.dialog = Dialog.from_uac(attempt.request, response, attempt.contact)
-        leg.dialog.state = DialogState.CONFIRMED
-        leg.peer = await sig.peer_for_dialog(leg.dialog, leg.transport, leg.peer)
-        ack = leg.dialog.create_ack(attempt.request, sig.via(leg.transport))
-        sig.send_direct(ack, leg.peer)
-        attempt.acked(ack)
-        leg.timer = uac_timer(response, manager.timer_settings)
-        leg.refreshed = self.loop_now
-        leg.peer_allows = allows(response.headers.get("Allow"))
+        assert self.media is not None
+        await self.confirm(leg, attempt, response)
         self.record.target = leg.conn.name
         self.record.attempts.append(f"{leg.conn.name} {response.status}")
         sdp_b = sdp_body(response)
@@ -314,7 +307,38 @@ class Call:
         manager.register(self, leg)
         manager.counters.call_answered()
         if not self.ctx.source.reliable:
-            asyncio.get_running_loop().create_task(self._repeat_200(response_a))
+            manager.spawn(self._repeat_200(response_a))
+
+    async def confirm(self, leg: Leg, attempt: InviteAttempt, response: Response) -> None:
+        """`leg` answered our INVITE with `response` (2xx): its dialog, the ACK, and its
+        session timer. The SDP is the caller's business."""
+        sig = self.manager.sig
+        assert attempt.request is not None
+        leg.dialog = Dialog.from_uac(attempt.request, response)
+        leg.dialog.state = DialogState.CONFIRMED
+        leg.peer = await sig.peer_for_dialog(leg.dialog, leg.transport, leg.peer)
+        ack = leg.dialog.create_ack(attempt.request, sig.via(leg.transport))
+        sig.send_direct(ack, leg.peer)
+        attempt.acked(ack)
+        leg.timer = uac_timer(response, self.manager.timer_settings)
+        leg.refreshed = self.loop_now
+        leg.peer_allows = allows(response.headers.get("Allow"))
+
+    def put_in_place(self, old: Leg, new: Leg) -> None:
+        """`new` takes `old`'s place in the call (a transfer, a Replaces)."""
+        del self.legs[old.tag]
+        self.legs[new.tag] = new
+        if self.a is old:
+            self.a = new
+        else:
+            self.b = new
+        self.manager.register(self, new)
+
+    def next_tag(self) -> str:
+        """A media tag for a new leg ("c1", "c2", ...), never used before in this call, so
+        that rtpengine never mistakes it for a leg that was replaced."""
+        self._tags += 1
+        return f"c{self._tags}"
 
     async def _repeat_200(self, response: Response) -> None:
         """Our 2xx over UDP goes again at T1, 2*T1, ... (max T2) until the ACK (§13.3.1.4);
@@ -363,7 +387,7 @@ class Call:
         self.record.cause = "cancelled"
         if self.attempt is not None:
             self.attempt.cancel()
-        asyncio.get_running_loop().create_task(self._finish("caller"))
+        self.manager.spawn(self._finish("caller"))
 
     # -- in-dialog requests -------------------------------------------------------------------
 
@@ -425,9 +449,9 @@ class Call:
         if sdp is None or origin(sdp) == origin(leg.sdp_in):
             # A session refresh: answer here, with the SDP this side already has.
             leg.refreshed = self.loop_now
-            body = leg.sdp_out if request.method == "INVITE" else None
-            if sdp is not None:
-                body = leg.sdp_out
+            # A re-INVITE must get an SDP back (an answer, or the offer to one without SDP);
+            # an UPDATE only when it carried one.
+            body = leg.sdp_out if request.method == "INVITE" or sdp is not None else None
             ctx.respond(200, headers=[contact, *timer_headers,
                                       *([("Content-Type", SDP)] if body else [])],
                         body=body or b"")
@@ -510,7 +534,7 @@ class Call:
             return
         self.busy = True
         try:
-            tag = next(t for t in "cdefghijklmnopqrstuvwxyz" if t not in self.legs)
+            tag = self.next_tag()
             leg = Leg(tag, source, ctx.source.transport, ctx.source, number=old.number)
             self.media.profiles[tag] = self.manager.profile(source)
             await self.media.offer(sdp, by=tag, to=other.tag)
@@ -527,13 +551,7 @@ class Call:
             leg.dialog.state = DialogState.CONFIRMED
             leg.peer = await self.manager.sig.peer_for_dialog(leg.dialog, leg.transport,
                                                               leg.peer)
-            del self.legs[old.tag]
-            self.legs[tag] = leg
-            if self.a is old:
-                self.a = leg
-            else:
-                self.b = leg
-            self.manager.register(self, leg)
+            self.put_in_place(old, leg)
             self.manager.unregister(old)
             self.record.attempts.append(f"replaced by a new {source.name} dialog")
         finally:

@@ -29,13 +29,11 @@ from ..routing import (
 )
 from ..routing import verdict as verdict_of
 from ..sip import SipPeerError, SipUri
-from ..sip.dialog import Dialog, DialogState
 from .attempt import Failure, InviteAttempt, final_outcome
-from .leg import Leg, allows
+from .leg import Leg
 from .refer import ReferTarget, accept_headers, notify_headers, refer_sub_wanted, refer_target
 from .refer import sipfrag as sipfrag_of
 from .sdp import sdp_body
-from .timers import uac_timer
 
 if TYPE_CHECKING:
     from .call import Call
@@ -108,7 +106,7 @@ class Transfer:
         except RouteError as exc:
             log.info("call %s: transfer to %s: %s", call.id, target.uri, exc.reason)
             return exc.status or 404, None
-        tag = next(t for t in "cdefghijklmnopqrstuvwxyz" if t not in call.legs)
+        tag = call.next_tag()
         last = 503
         for conn in manager.usable(decision.targets):
             outcome = await self._try(conn, decision, target, stay, tag)
@@ -152,16 +150,7 @@ class Transfer:
             return 503
         if event.status >= 300:
             return event.status
-        assert attempt.request is not None
-        leg.dialog = Dialog.from_uac(attempt.request, event, attempt.contact)
-        leg.dialog.state = DialogState.CONFIRMED
-        leg.peer = await sig.peer_for_dialog(leg.dialog, leg.transport, peer)
-        ack = leg.dialog.create_ack(attempt.request, sig.via(leg.transport))
-        sig.send_direct(ack, leg.peer)
-        attempt.acked(ack)
-        leg.timer = uac_timer(event, manager.timer_settings)
-        leg.refreshed = call.loop_now
-        leg.peer_allows = allows(event.headers.get("Allow"))
+        await call.confirm(leg, attempt, event)
         leg.sdp_in = sdp_body(event)
         if leg.sdp_in is not None:
             stay.sdp_out = await call.media.answer(leg.sdp_in, by=tag, to=stay.tag)
@@ -172,13 +161,7 @@ class Transfer:
         so that its BYE is answered, but it no longer ends the call."""
         call = self.call
         old = self.referrer
-        del call.legs[old.tag]
-        call.legs[new.tag] = new
-        if call.a is old:
-            call.a = new
-        else:
-            call.b = new
-        call.manager.register(call, new)
+        call.put_in_place(old, new)
         call.transferred.append(old)
         call.record.attempts.append(f"transferred to {new.conn.name} {new.number or ''}".strip())
         call.record.target = new.conn.name
