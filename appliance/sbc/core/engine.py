@@ -56,7 +56,7 @@ from ..sip.ids import RandomBytes
 from ..trace.sipinfo import sip_method
 from ..transport import Incoming, Peer, TransportManager
 from .identity import POLICY, SbcIdentity
-from .router import RequestContext, Router
+from .router import RequestContext, Router, connection_headers
 from .sources import SourceGate
 
 log = logging.getLogger(__name__)
@@ -259,14 +259,8 @@ class SipEngine:
             self.transports.send(answer, dest)
 
     def _headers_for(self, source: Peer, peer_names: Iterable[str]) -> list[tuple[str, str]]:
-        seen: set[str] = set()
-        out = []
-        for conn in self.gate.classify(source.host, source.transport, peer_names):
-            for name, value in conn.headers:
-                if name.lower() not in seen:
-                    seen.add(name.lower())
-                    out.append((name, value))
-        return out
+        return connection_headers(
+            self.gate.classify(source.host, source.transport, peer_names))
 
     # -- actions ----------------------------------------------------------------------
 

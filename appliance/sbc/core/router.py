@@ -24,6 +24,19 @@ if TYPE_CHECKING:
     from .engine import SipEngine
 
 
+def connection_headers(connections: Iterable[Connection]) -> list[tuple[str, str]]:
+    """The profile headers (X-MS-SBC for Teams) of `connections`, each name once: what
+    every answer to them carries, also the core's error answers."""
+    seen: set[str] = set()
+    out: list[tuple[str, str]] = []
+    for conn in connections:
+        for name, value in conn.headers:
+            if name.lower() not in seen:
+                seen.add(name.lower())
+                out.append((name, value))
+    return out
+
+
 @dataclass
 class RequestContext:
     """A request that needs an answer, with what the core knows about where it came from.
@@ -50,14 +63,7 @@ class RequestContext:
 
     def connection_headers(self) -> list[tuple[str, str]]:
         """Profile headers of the matched connections, each name once."""
-        seen: set[str] = set()
-        out: list[tuple[str, str]] = []
-        for conn in self.connections:
-            for name, value in conn.headers:
-                if name.lower() not in seen:
-                    seen.add(name.lower())
-                    out.append((name, value))
-        return out
+        return connection_headers(self.connections)
 
     def response(
         self,
@@ -101,9 +107,6 @@ class Router:
 
     def add(self, method: str, handler: Handler) -> None:
         self.handlers[method.upper()] = handler
-
-    def remove(self, method: str) -> None:
-        self.handlers.pop(method.upper(), None)
 
     def handler_for(self, method: str) -> Handler | None:
         return self.handlers.get(method.upper())
