@@ -5,8 +5,9 @@ Allow, Accept and Supported (see `identity`), plus the connection's profile head
 (X-MS-SBC for Teams) through `RequestContext.respond`. Each answered OPTIONS is recorded
 per connection, because "Teams' OPTIONS arrive" is half of the Teams status (AT-6).
 
-INVITE gets 503 until the B2BUA replaces this handler: Teams treats 503 as a reason to
-try another SBC (FailoverResponseCodes), which is the right thing while calls are off.
+`refuse_calls` answers INVITE with 503 where no B2BUA is installed (the engine's own
+tests): Teams treats 503 as a reason to try another SBC (FailoverResponseCodes). `sbc run`
+installs `b2bua.CallManager` for INVITE instead.
 """
 
 from __future__ import annotations
@@ -54,5 +55,5 @@ class OptionsResponder:
 
 
 def refuse_calls(ctx: RequestContext) -> None:
-    """INVITE before the B2BUA exists: 503, so Teams fails over instead of retrying."""
+    """INVITE without a B2BUA: 503, so Teams fails over instead of retrying."""
     ctx.respond(503)

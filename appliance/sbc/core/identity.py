@@ -75,10 +75,6 @@ class SbcIdentity:
         transport = transport.lower()
         return self.ports.get(transport, DEFAULT_PORTS.get(transport, 5060))
 
-    @property
-    def tls_port(self) -> int:
-        return self.port("tls")
-
     def via(self, transport: str, random: RandomBytes) -> Via:
         """Via with the FQDN and our port; `rport` on UDP so answers come to our socket."""
         params: dict[str, str | None] = {"branch": new_branch(random)}

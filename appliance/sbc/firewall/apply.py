@@ -61,13 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     elif config is None:
         print(f"{args.config} does not exist: only SSH and the web console are open",
               file=sys.stderr)
-    ruleset = render_ruleset(plan_for(config, source))
+    plan = plan_for(config, source)
+    ruleset = render_ruleset(plan)
     try:
         if args.action == "show":
             sys.stdout.write(ruleset)
         elif args.action == "check":
             load(ruleset, args.nft, check_only=True)
-        elif problem and table_loaded(plan_for(None).table, args.nft):
+        elif problem and table_loaded(plan.table, args.nft):
             return 1  # keep the rules of the last good configuration
         else:
             load(ruleset, args.nft)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..config import Config, Listener
+from ..config import Config, Listener, MediaConfig
 from .model import FirewallPlan, PortRange, Proto, Rule
 
 SSH_PORT = 22
 COCKPIT_PORT = 9090
-DEFAULT_RTP = PortRange(30000, 39999)  # media.port_min..port_max defaults
+DEFAULT_RTP = PortRange(MediaConfig.port_min, MediaConfig.port_max)
 _PROTO: dict[str, Proto] = {"udp": "udp", "tcp": "tcp", "tls": "tcp"}
 
 MANAGEMENT = (

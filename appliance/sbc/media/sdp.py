@@ -113,7 +113,7 @@ _ICE_ATTRIBUTES = (b"a=candidate", b"a=x-candidate", b"a=remote-candidates",
 
 def strip_ice(sdp: bytes) -> bytes:
     """`sdp` without any ICE attribute line, for a leg that must not see ICE."""
-    lines = sdp.split(b"\r\n") if b"\r\n" in sdp else sdp.split(b"\n")
     newline = b"\r\n" if b"\r\n" in sdp else b"\n"
-    kept = [line for line in lines if not line.lstrip().lower().startswith(_ICE_ATTRIBUTES)]
+    kept = [line for line in sdp.split(newline)
+            if not line.lstrip().lower().startswith(_ICE_ATTRIBUTES)]
     return newline.join(kept)

@@ -8,7 +8,6 @@ The status file stores times as epoch seconds; here they become ISO 8601 UTC str
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
@@ -59,7 +58,7 @@ def public_calls(calls: dict[str, Any], updated: float | None) -> dict[str, Any]
 
 
 def public_json(doc: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = _convert(copy.deepcopy(doc))
+    out: dict[str, Any] = _convert(doc)  # a new tree: dicts and lists rebuilt
     updated, started = doc.get("updated"), doc.get("started")
     if isinstance(updated, int | float):
         out["generated_at"] = iso(updated)

@@ -233,11 +233,6 @@ class StreamConnection:
         for message, _ in pending:
             self.manager.send_failed(message, self.peer, reason or "connection closed")
 
-    def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.transport.abort()
-        self.close("aborted")
-
     def describe(self) -> dict[str, object]:
         return {
             "peer": str(self.peer),
