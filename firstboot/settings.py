@@ -68,6 +68,16 @@ class Paths:
     def cockpit_certs(self) -> Path:
         return self._at("etc/cockpit/ws-certs.d")
 
+    @property
+    def sbc_config(self) -> Path:
+        """The SBC's configuration, seeded by the wizard when missing."""
+        return self._at("data/sbc.yaml")
+
+    @property
+    def system_store(self) -> Path:
+        """Debian's CA roots, the base of the SBC's CA bundle."""
+        return self._at("etc/ssl/certs/ca-certificates.crt")
+
 
 @dataclass(frozen=True)
 class Commands:

@@ -22,6 +22,7 @@ from .model import Identity, NetInterface, NetworkPlan, StaticIPv4
 from .network import NetworkChange, Snapshot
 from .nm import NetworkManager
 from .run import CommandError
+from .sbcstart import SbcStart, start_sbc
 from .settings import Settings
 from .validate import Invalid
 
@@ -252,19 +253,30 @@ class Wizard:
         problem = webcert.install_certificate(
             plan.identity, [address.ip] if address else [], self.paths,
             self.settings.commands)
+        self.mark_done(plan)
+        sbc = start_sbc(self.settings, plan.identity.fqdn, address.ip if address else None)
         self._show_plan(plan)
         self.io.say(f"  root password: {'changed' if password_changed else 'unchanged'}")
         if problem:
             self.io.say(f"  web console certificate: {problem}")
+        self._show_sbc(sbc)
         self.io.say()
         if address:
             self.io.say(f"Web console: https://{address.ip}:9090")
         else:
             self.io.say(f"{plan.interface} has no IPv4 address yet; the web console will be "
                         f"at https://<address>:9090")
-        self.io.say("Log in there as root with the new password.")
-        self.mark_done(plan)
+        self.io.say("Log in there as root with the new password and open the SBC page;")
+        self.io.say("on this console, `sbc doctor` lists what to do next.")
         return Outcome(plan, address, password_changed)
+
+    def _show_sbc(self, sbc: SbcStart) -> None:
+        config = self.paths.sbc_config
+        written = f"{config} written from these answers" if sbc.seeded else f"{config} kept"
+        if sbc.running:
+            self.io.say(f"  SBC: running; {written}. Teams waits for a certificate.")
+        else:
+            self.io.wrapped(f"  SBC: not started: {sbc.problem}", "  ")
 
     def mark_done(self, plan: NetworkPlan) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._now()))

@@ -19,6 +19,7 @@ from fbtest_env import (
 
 from firstboot.keyfile import connection_uuid
 from firstboot.password import shadow_hash, verifies
+from sbc.config import load_config
 
 DATA = Path(__file__).resolve().parent / "data"
 NEW_UUID = connection_uuid("eth0")
@@ -71,7 +72,7 @@ def assert_previous_network(app: Appliance) -> None:
     assert not app.keyfile.exists()
 
 
-def assert_done(app: Appliance) -> None:
+def assert_done(app: Appliance, address: str) -> None:
     etc = app.root / "etc"
     assert not (etc / "opensbc/firstboot-pending").exists()
     assert (etc / "opensbc/firstboot-done").read_text().endswith(" sbc1.example.test\n")
@@ -81,9 +82,17 @@ def assert_done(app: Appliance) -> None:
     assert (etc / "cockpit/disallowed-users").read_text() == (
         "# List of users which are not allowed to login to Cockpit\n")
     assert app.recorded("hostnamectl") == ["set-hostname sbc1"]
-    assert app.recorded("systemctl") == ["try-restart cockpit.service"]
+    assert app.recorded("systemctl") == ["try-restart cockpit.service",
+                                         "start opensbc-media.service opensbc.service"]
     assert (etc / "cockpit/ws-certs.d/50-opensbc.cert").exists()
     assert stat.S_IMODE((etc / "cockpit/ws-certs.d/50-opensbc.key").stat().st_mode) == 0o600
+    # The SBC's first configuration, from the answers: it loads, Teams waits for a
+    # certificate, and the CA bundle its TLS peers are checked against is there.
+    config = load_config(app.root / "data/sbc.yaml")
+    assert (config.sbc.fqdn, str(config.sbc.public_ip)) == ("sbc1.example.test", address)
+    assert [c.name for c in config.connections] == ["Teams1", "Teams2", "Teams3"]
+    assert stat.S_IMODE((app.root / "data/sbc.yaml").stat().st_mode) == 0o600
+    assert (app.root / "data/ca.pem").exists()
 
 
 def test_keep_dhcp(appliance: Appliance) -> None:
@@ -98,11 +107,15 @@ def test_keep_dhcp(appliance: Appliance) -> None:
     answer(child, APPLY_Q, "y")
     child.expect_exact("eth0 keeps its DHCP connection; nothing to change.")
     child.expect_exact("root password: changed")
+    child.expect_exact("SBC: running; ")
+    child.expect_exact("/data/sbc.yaml written from these answers. Teams waits for a "
+                       "certificate.")
     child.expect_exact("Web console: https://10.99.0.15:9090")
+    child.expect_exact("`sbc doctor` lists what to do next.")
     assert finished(child) == 0
     assert_previous_network(appliance)
     assert appliance.nm_actions() == []
-    assert_done(appliance)
+    assert_done(appliance, "10.99.0.15")
     hosts = (appliance.root / "etc/hosts").read_text()
     assert hosts == ("127.0.0.1\tlocalhost\n127.0.1.1\tsbc1.example.test sbc1\n"
                      "::1\tlocalhost ip6-localhost ip6-loopback\n")
@@ -124,7 +137,7 @@ def test_static_address(appliance: Appliance) -> None:
         ["connection", "load", str(appliance.keyfile)],
         ["connection", "up", "uuid", NEW_UUID],
     ]
-    assert_done(appliance)
+    assert_done(appliance, "10.99.0.50")
     assert "10.99.0.50\tsbc1.example.test sbc1\n" in (appliance.root / "etc/hosts").read_text()
 
 

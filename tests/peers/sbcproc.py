@@ -76,13 +76,14 @@ class Pki:
     sbc_cert: Path
     sbc_key: Path
     peers: dict[str, tuple[Path, Path]] = field(default_factory=dict)
+    authority: LabCA | None = None  # signs further certificates (e.g. a CSR made later)
 
 
 def make_pki(directory: Path) -> Pki:
     ca = LabCA("OpenSBC Peers Test")
     ca.write_root(directory / "ca.pem")
     sbc = ca.write(directory, ca.issue(FQDN), stem="sbc")
-    pki = Pki(directory, directory / "ca.pem", sbc.cert, sbc.key)
+    pki = Pki(directory, directory / "ca.pem", sbc.cert, sbc.key, authority=ca)
     for name in TEAMS:
         files = ca.write(directory / "peers", ca.issue(name))
         pki.peers[name] = (files.cert, files.key)

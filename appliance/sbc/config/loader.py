@@ -24,6 +24,7 @@ from .model import (
     TraceSettings,
 )
 from .nodes import Doc, Node, describe
+from .placeholders import find_placeholders
 from .profiles import ProfileRegistry
 from .routes import read_routes
 from .sections import DEFAULT_MODEL, read_hosts, read_sbc, read_syslog, read_trace
@@ -244,6 +245,7 @@ def parse(
             )
         )
     _cross_checks(doc, sbc, conns)
+    unconfigured = _find_unconfigured(doc, top.values)
     _check_files(log, file, sbc, conns, syslog, require_files, doc.lines)
     if log.errors:
         return None, log
@@ -259,8 +261,23 @@ def parse(
         routes=routes,
         media=media,
         calls=calls,
+        unconfigured=unconfigured,
     )
     return config, log
+
+
+# Where a stand-in value matters; `hosts` and `routes` are lab maps and patterns.
+_ADMIN_SECTIONS = ("sbc", "connections", "syslog")
+
+
+def _find_unconfigured(doc: Doc, top: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Warn about each template or example value left in place (see config.placeholders)."""
+    found: list[tuple[str, str]] = []
+    for section in _ADMIN_SECTIONS:
+        for path, node, reason in find_placeholders(_section(top, section), section):
+            doc.warn(node, path, f"not configured yet: {reason}; enter this box's own value")
+            found.append((path, reason))
+    return tuple(found)
 
 
 def _downgrade_unused_profiles(log: IssueLog, registry: ProfileRegistry, used: set[str]) -> None:

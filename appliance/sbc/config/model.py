@@ -258,6 +258,17 @@ class Config:
     routes: tuple[Route, ...] = ()
     media: MediaConfig = MediaConfig()
     calls: CallsConfig = CallsConfig()
+    # (field path, why) of values that only stand in for the admin's (config.placeholders)
+    unconfigured: tuple[tuple[str, str], ...] = ()
+
+    def unconfigured_for(self, conn: Connection) -> tuple[str, ...]:
+        """Stand-in fields that keep `conn` from working: its own entry's, and sbc.fqdn
+        for Teams, which admits a trunk only by the FQDN in our Contact and certificate."""
+        prefixes = (conn.entry + ".", conn.entry + "[")
+        own = [path for path, _ in self.unconfigured if path.startswith(prefixes)]
+        if conn.kind == "teams" and any(path == "sbc.fqdn" for path, _ in self.unconfigured):
+            own.insert(0, "sbc.fqdn")
+        return tuple(own)
 
     def connection(self, name: str) -> Connection:
         for conn in self.connections:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import PRODUCT, __version__
 from ..certs import CertError
+from ..certs.assess import assess_installed
 from ..certs.compat import not_after
 from ..certs.pem import load_certificates
 from ..config import Config, ConfigHolder, Connection, ReloadResult, log_settings, trace_settings
@@ -49,12 +50,15 @@ from .console import ConsoleSink
 from .engine import SipEngine
 from .handlers import OptionsResponder
 from .identity import SbcIdentity
+from .readiness import TlsState, load_tls, log_certificate, needs_tls, waiting_reason
 from .sources import SourceGate
 
 if TYPE_CHECKING:
     from ..b2bua import CallManager
 
 log = logging.getLogger(__name__)
+
+CERT_RECHECK_SECONDS = 3600.0
 
 
 @dataclass
@@ -86,12 +90,17 @@ def transport_settings(config: Config) -> TransportSettings:
     )
 
 
-def certificate_info(config: Config) -> dict[str, Any]:
+def certificate_info(config: Config, tls: TlsState | None = None) -> dict[str, Any]:
+    """The SBC's own certificate for the status: subject, expiry and the check findings."""
     path = config.sbc.tls.cert
+    if not path.is_file():
+        return {"path": str(path), "missing": True,
+                "error": tls.reason if tls and tls.reason else f"{path} does not exist"}
+    report = tls.report.as_dict() if tls is not None and tls.report is not None else None
     try:
         certs = load_certificates(path.read_bytes(), str(path))
     except (OSError, CertError, ValueError) as exc:
-        return {"path": str(path), "error": f"cannot read {path}: {exc}"}
+        return {"path": str(path), "error": f"cannot read {path}: {exc}", "report": report}
     leaf = certs[0]
     names = [a.value for a in leaf.subject if a.oid.dotted_string == "2.5.4.3"]
     end = not_after(leaf)
@@ -100,6 +109,7 @@ def certificate_info(config: Config) -> dict[str, Any]:
         "subject": str(names[0]) if names else leaf.subject.rfc4514_string(),
         "not_after": end.strftime("%Y-%m-%d %H:%M UTC"),
         "not_after_ts": end.timestamp(),
+        "report": report,
     }
 
 
@@ -126,6 +136,8 @@ class SbcApp:
         self.calls.install(self.engine.router)
         self.deps: ServiceDeps | None = None
         self.services: dict[str, _Service] = {}
+        self.waiting: dict[str, str] = {}  # connection name -> why it is not started
+        self.tls_state = TlsState(None, "not started")
         self.certificate: dict[str, Any] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._applying: asyncio.Task[None] | None = None
@@ -143,7 +155,9 @@ class SbcApp:
         )
 
     def _healthy(self, name: str) -> bool:
-        """A connection whose OPTIONS are failing is skipped by call routing."""
+        """A connection whose OPTIONS are failing, or that waits, is skipped by routing."""
+        if name in self.waiting:
+            return False
         service = self.services.get(name)
         probe = service.probe if service is not None else None
         return probe is None or probe.state != "down"
@@ -159,12 +173,12 @@ class SbcApp:
     # -- start and stop -----------------------------------------------------------------
 
     async def start(self) -> None:
-        """Raises CertError (TLS files unusable) or OSError (a port in use)."""
+        """Raises OSError (a port in use). Without a usable certificate the TLS side stays
+        off with its reason (core.readiness) and the rest runs."""
         config = self.config
         await self._start_events(config)
-        self.tls = TlsContexts.load(config.sbc.tls.cert, config.sbc.tls.key,
-                                    config.sbc.tls.ca_bundle)
-        self.certificate = certificate_info(config)
+        self._set_tls(load_tls(config) if needs_tls(config) else TlsState(None, "not used"))
+        self.certificate = certificate_info(config, self.tls_state)
         if config.trace.enabled:
             self.trace.start_with(trace_settings(config))
         self.gate.events = self.events
@@ -179,19 +193,19 @@ class SbcApp:
         )
         self.engine.attach(self.transports)
         try:
-            await self.transports.listen(config.sbc.listen)
+            await self.transports.listen(self._listeners(config))
         except OSError:
             await self.transports.close()
             raise
         self.deps = ServiceDeps(self.engine, self.resolver, self.gate, self.events,
                                 self.options.random, self.options.uniform)
-        for conn in config.connections:
-            self._start_service(conn)
+        self._start_services(config)
         await self.calls.start()
         self.options.run_dir.mkdir(parents=True, exist_ok=True)
         self._tasks.append(asyncio.create_task(self._write_status_loop()))
         self._tasks.append(asyncio.create_task(
             watch_control_file(self.trace, self.trace_control_path)))
+        self._tasks.append(asyncio.create_task(self._watch_certificate()))
         listening = ", ".join(f"{t} {a}:{p}" for t, a, p in self.transports.listening())
         log.info("%s %s started as %s, listening on %s, %d connection(s)", PRODUCT,
                  __version__, config.sbc.fqdn, listening, len(config.connections))
@@ -240,6 +254,37 @@ class SbcApp:
 
     def _interval(self, config: Config) -> float:
         return float(self.options.options_interval or config.sbc.options_interval)
+
+    def _listeners(self, config: Config) -> tuple[Any, ...]:
+        """The configured listeners the SBC can open now: TLS ones need a certificate."""
+        return tuple(item for item in config.sbc.listen
+                     if item.transport != "tls" or self.tls_state.active)
+
+    def _set_tls(self, state: TlsState) -> None:
+        was = self.tls_state
+        self.tls_state = state
+        self.tls = state.contexts
+        if self.transports is not None:
+            self.transports.tls = state.contexts
+        if state.reason and state.reason != was.reason and state.reason != "not used":
+            log.warning("TLS side off: %s", state.reason)
+        log_certificate(state.report)
+
+    def _start_services(self, config: Config) -> None:
+        """Start every connection that can run; note why the others wait."""
+        for conn in config.connections:
+            reason = waiting_reason(config, conn, self.tls_state)
+            if reason is not None:
+                if self.waiting.get(conn.name) != reason:
+                    log.warning("%s waits: %s", conn.name, reason)
+                self.waiting[conn.name] = reason
+            else:
+                self.waiting.pop(conn.name, None)
+                if conn.name not in self.services:
+                    self._start_service(conn)
+        names = {c.name for c in config.connections}
+        for name in [n for n in self.waiting if n not in names]:
+            del self.waiting[name]
 
     def _start_service(self, conn: Connection) -> None:
         assert self.deps is not None
@@ -310,20 +355,22 @@ class SbcApp:
         identity_changed = identity != self.identity
         self.identity = self.engine.identity = identity
         self.gate.configure(new)
+        old_listeners = self._listeners(old)
         self._refresh_tls(new)
-        self.certificate = certificate_info(new)
+        self.certificate = certificate_info(new, self.tls_state)
         transports = self.transports
         if transports is not None:
             transports.settings = transport_settings(new)
             transports.trace_ip = str(new.sbc.wan_ip or new.sbc.public_ip)
-            if old.sbc.listen != new.sbc.listen:
+            new_listeners = self._listeners(new)
+            if old_listeners != new_listeners:
                 await transports.stop_listening()
                 try:
-                    await transports.listen(new.sbc.listen)
+                    await transports.listen(new_listeners)
                 except OSError as exc:
                     log.error("%s; listening on the old sockets again", exc)
                     await transports.stop_listening()
-                    await transports.listen(old.sbc.listen)
+                    await transports.listen(old_listeners)
         if old.trace != new.trace:
             if new.trace.enabled:
                 self.trace.start_with(trace_settings(new))
@@ -344,27 +391,47 @@ class SbcApp:
         restart_all = identity_changed or self._interval(old) != self._interval(new)
         wanted = {c.name: c for c in new.connections}
         for name, service in list(self.services.items()):
-            if restart_all or wanted.get(name) != service.conn:
+            conn = wanted.get(name)
+            if (restart_all or conn != service.conn
+                    or waiting_reason(new, service.conn, self.tls_state) is not None):
                 await self._stop_service(name)
-        for conn in new.connections:
-            if conn.name not in self.services:
-                self._start_service(conn)
+        self._start_services(new)
 
     def _refresh_tls(self, config: Config) -> None:
-        """New contexts for new connections; a new certificate also drains old ones."""
-        tls = config.sbc.tls
-        try:
-            contexts = TlsContexts.load(tls.cert, tls.key, tls.ca_bundle)
-        except (CertError, OSError) as exc:
-            log.error("TLS files not reloaded, keeping the running ones: %s", exc)
+        """Check and load the certificate again. A usable new one serves new connections
+        and drains the old ones (AT-8); an unusable one keeps the running one, if any."""
+        if not needs_tls(config):
+            self._set_tls(TlsState(None, "not used"))
             return
-        changed = self.tls is not None and contexts.fingerprint != self.tls.fingerprint
-        self.tls = contexts
-        if self.transports is not None:
-            self.transports.tls = contexts
-            if changed:
-                closed = self.transports.close_tls("new certificate")
-                log.info("new TLS certificate: closed %d TLS connection(s)", closed)
+        state = load_tls(config)
+        old = self.tls
+        if state.contexts is None and old is not None:
+            log.error("TLS files not reloaded, keeping the running ones: %s", state.reason)
+            log_certificate(state.report)
+            return
+        self._set_tls(state)
+        contexts = state.contexts
+        if (old is not None and contexts is not None and self.transports is not None
+                and contexts.fingerprint != old.fingerprint):
+            drained = self.transports.drain_tls("new certificate")
+            log.info("new TLS certificate: %d TLS connection(s) close once their "
+                     "transactions end", drained)
+
+    async def _watch_certificate(self) -> None:
+        """Check the running certificate again every hour: expiry warnings (30/14/7 days)
+        reach the log and the status as the days pass, not only at start and reload."""
+        while True:
+            await asyncio.sleep(CERT_RECHECK_SECONDS)
+            state = self.tls_state
+            if not state.active or state.report is None:
+                continue
+            tls = self.config.sbc.tls
+            report = await asyncio.to_thread(
+                assess_installed, tls.cert, tls.key, tls.ca_bundle, self.config.sbc.fqdn)
+            if report.problems != state.report.problems:
+                log_certificate(report)
+            self.tls_state = TlsState(state.contexts, None, report)
+            self.certificate = certificate_info(self.config, self.tls_state)
 
     # -- status -------------------------------------------------------------------------
 
@@ -383,6 +450,7 @@ class SbcApp:
             port = f":{conn.port}" if conn.port else ""
             connections.append({
                 "name": conn.name,
+                "waiting": self.waiting.get(conn.name),
                 "kind": conn.kind,
                 "transport": conn.transport,
                 "host": conn.host,
@@ -412,6 +480,8 @@ class SbcApp:
                 "listening": transports.get("listening", []),
             },
             "certificate": cert,
+            "tls": {"active": self.tls_state.active,
+                    "reason": None if self.tls_state.active else self.tls_state.reason},
             "connections": connections,
             "calls": self.calls.snapshot(),
             "dropped": self.gate.snapshot(),

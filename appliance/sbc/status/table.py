@@ -75,6 +75,17 @@ def _peer_cert(cert: dict[str, Any] | None) -> str:
     return f"{cert['days_left']}d"
 
 
+def _certificate_problems(cert: dict[str, Any]) -> list[str]:
+    """The check findings (certs.assess) worth a line: warnings and failures."""
+    report = cert.get("report") or {}
+    lines = []
+    for finding in report.get("findings") or []:
+        if finding.get("level") in ("warn", "fail"):
+            hint = f" ({finding['hint']})" if finding.get("hint") else ""
+            lines.append(f"              {finding['level']}: {finding.get('message')}{hint}")
+    return lines
+
+
 def _table(header: Sequence[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [list(header), *rows]) for i in range(len(header))]
     lines = []
@@ -101,6 +112,7 @@ def format_status(doc: dict[str, Any], now: float | None = None) -> str:
         warn = "  << RENEW SOON" if isinstance(days, int) and days < 30 else ""
         out.append(f"Certificate:  {cert.get('subject')}, expires {cert.get('not_after')} "
                    f"({days} days left){warn}")
+    out += _certificate_problems(cert)
     reload = (doc.get("config") or {}).get("last_reload")
     if reload:
         state = "ok" if reload.get("ok") else "FAILED, running config kept"
@@ -108,9 +120,13 @@ def format_status(doc: dict[str, Any], now: float | None = None) -> str:
         out += [f"              {e}" for e in reload.get("errors", [])]
     out.append("")
     rows = []
+    waiting: dict[str, list[str]] = {}
     for conn in doc.get("connections", []):
         target = conn.get("target") or f"{conn.get('transport')} {conn.get('host')}"
         opt_text, rtt = _options_out(conn.get("options_out"))
+        if conn.get("waiting"):
+            waiting.setdefault(str(conn["waiting"]), []).append(str(conn.get("name")))
+            opt_text = "waiting"
         since = _clock((conn.get("options_out") or {}).get("since"), now)
         rows.append([
             str(conn.get("name")),
@@ -125,6 +141,7 @@ def format_status(doc: dict[str, Any], now: float | None = None) -> str:
     header = ["CONNECTION", "TARGET", "REGISTRATION", "OPTIONS OUT", "RTT", "SINCE",
               "OPTIONS IN", "PEER CERT"]
     out.append(_table(header, rows) if rows else "No connections configured.")
+    out += [f"{', '.join(names)}: {why}" for why, names in waiting.items()]
     out.append("")
     calls = doc.get("calls")
     if isinstance(calls, dict):  # absent in the status of an SBC without calls
