@@ -205,6 +205,26 @@ def wait_for_port(port: int, seconds: float = 180) -> None:
     raise AssertionError(f"nothing answered SSH on forwarded port {port} in {seconds:.0f} s")
 
 
+def check_sbc_after_wizard(session) -> None:
+    """Issue 9: the SBC runs right after the wizard, from the configuration it seeded;
+    Teams waits for the certificate, which `sbc doctor` names as the next step."""
+    config = session.run("grep -E '^  (fqdn|public_ip):' /data/sbc.yaml")
+    assert "fqdn: sbc1.example.test" in config and "public_ip: 10.0.2.50" in config, config
+    states = session.run("systemctl is-active opensbc.service opensbc-media.service")
+    journal = session.run("journalctl -b -u opensbc -u opensbc-media --no-pager | tail -n 20")
+    assert states.split() == ["active", "active"], f"{states}\n{journal}"
+    status = ""
+    for _ in range(30):
+        status = session.run("sbc status 2>&1")
+        if "waiting for a certificate" in status:
+            break
+        time.sleep(1)
+    assert "Teams1, Teams2, Teams3: waiting for a certificate" in status, status
+    doctor = session.run("sbc doctor 2>&1; echo exit=$?")
+    next_step = [line for line in doctor.splitlines() if line.startswith("Next step:")]
+    assert next_step and "certificate" in next_step[0].lower(), doctor
+
+
 def test_gen1_first_boot_wizard_static_ip_and_web_console(gen1: VM) -> None:
     """Issue 5 on the installed appliance: the wizard at the first console login."""
     ssh, ssh_new, web = free_port(), free_port(), free_port()
@@ -244,6 +264,7 @@ def test_gen1_first_boot_wizard_static_ip_and_web_console(gen1: VM) -> None:
         assert "inet 10.0.2.50/24" in session.run("ip -4 addr show")
         assert session.run("hostname -f") == "sbc1.example.test"
         assert session.run("test -e /etc/opensbc/firstboot-pending || echo done") == "done"
+        check_sbc_after_wizard(session)
 
         # The web console answers over TLS on the new address, through the port forward.
         context = ssl.create_default_context()

@@ -164,12 +164,13 @@ def test_trace_commands(sbc: tuple[SbcProcess, Ports], tmp_path: Path) -> None:
 def test_start_up_problems_are_named(pki: Pki, tmp_path: Path) -> None:
     ports = Ports.fresh()
     text = sbc_yaml(pki, ports)
-    missing = tmp_path / "missing.yaml"
-    missing.write_text(text.replace(str(pki.sbc_cert), str(tmp_path / "nope.crt")))
-    result = subprocess.run([*sbc_command(), "run", "--config", str(missing), "--run-dir",
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("  options_interval: 10\n", "  options_interval: often\n"))
+    result = subprocess.run([*sbc_command(), "run", "--config", str(broken), "--run-dir",
                              str(tmp_path / "run")], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1
-    assert "nope.crt" in result.stderr and "not started" in result.stderr
+    assert "sbc.options_interval: must be a whole number" in result.stderr
+    assert "not started" in result.stderr
 
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
         busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
