@@ -56,7 +56,7 @@ def render_seed(fqdn: str, public_ip: str, *, tls_port: int = TLS_PORT,
         address = ipaddress.IPv4Address(public_ip)
     except ValueError:
         raise ValueError(f"sbc.public_ip must be an IPv4 address (got {public_ip!r})") from None
-    when = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    when = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     template = resources.files(__package__).joinpath("seed.yaml.j2").read_text("utf-8")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              autoescape=False)
