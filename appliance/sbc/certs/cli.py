@@ -18,6 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from .assess import assess_installed
 from .bundle import add_ca, build_bundle
 from .csr import DEFAULT_KEY_SIZE, KEY_SIZES, create_csr
 from .errors import CertError
@@ -63,7 +64,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     p = commands.add_parser("show", parents=[common], help="show the installed certificate")
     p.add_argument("file", type=Path, nargs="?", help="show this file instead")
-    p.add_argument("--fqdn", help="also check that this FQDN is in CN and SAN")
+    p.add_argument(
+        "--fqdn", help="also check that this FQDN is in CN and SAN (default for the installed "
+        "certificate: sbc.fqdn of the config)",
+    )
+    p.add_argument("--config", type=Path, help="the config for sbc.fqdn (default DATA/sbc.yaml)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_show)
 
@@ -159,10 +164,28 @@ def _fqdn_of_last_csr(paths: CertPaths) -> str:
 def _show(args: argparse.Namespace) -> int:
     if args.file:
         info = show_file(args.file, fqdn=args.fqdn)
-    else:
-        info = show_installed(CertPaths(args.data_dir), fqdn=args.fqdn)
-    print(json.dumps(info, indent=2) if args.json else format_text(info))
+        print(json.dumps(info, indent=2) if args.json else format_text(info))
+        return 0
+    paths = CertPaths(args.data_dir)
+    fqdn = args.fqdn or _fqdn_of_config(args.config or paths.data_dir / "sbc.yaml")
+    info = show_installed(paths, fqdn=fqdn)
+    lines: list[str] = []
+    if fqdn:  # the checks `sbc check` and `sbc run` apply, with their hints
+        report = assess_installed(paths.cert, paths.key, paths.ca_bundle, fqdn)
+        info["assessment"] = report.as_dict()
+        lines = report.lines()
+    print(json.dumps(info, indent=2) if args.json else "\n".join([format_text(info), *lines]))
     return 0
+
+
+def _fqdn_of_config(path: Path) -> str | None:
+    """sbc.fqdn of a config that loads, else None (the show works without one)."""
+    if not path.is_file():
+        return None
+    from ..config.loader import inspect  # only here: the rest of `sbc cert` needs no config
+
+    config, _ = inspect(path)
+    return config.sbc.fqdn if config is not None else None
 
 
 @_reports_errors

@@ -14,6 +14,10 @@ in this order:
 6. ``key-type``  RSA of at least 2048 bits (Teams offers only ECDHE-RSA suites);
 7. ``eku``       extended key usage includes serverAuth.
 
+The rules (and their words) are those of `assess`, which `sbc check` and `sbc run` apply to
+the installed files; the import only stops at the first "fail" and turns the "warn"
+findings (expiry within 30 days, no clientAuth, no EKU at all) into warnings.
+
 clientAuth is checked too but, by default, only warned about: Microsoft has required it
 since March 2024 for the SBC's outgoing connections, but public CAs are dropping clientAuth
 from server certificates (Chrome root policy, 2026) and Microsoft's rule may move with them;
@@ -36,23 +40,28 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..util.atomic import atomic_write, fsync_dir
 from . import compat
+from .assess import (
+    CLIENT_AUTH_MISSING,
+    check_chain,
+    check_leaf,
+    keys_match,
+    only_ca_certificates,
+    pick_leaf,
+    raise_if_failed,
+    refusal,
+)
 from .bundle import add_ca, build_bundle, load_bundle
-from .chain import Chain, fingerprint, is_ca, is_self_signed, name_text, subject_text, verify_chain
+from .chain import Chain, fingerprint, is_ca, is_self_signed, name_text, subject_text
 from .errors import CertError
-from .names import common_names, dns_sans, name_matches, validate_fqdn
+from .names import validate_fqdn
 from .paths import SYSTEM_STORE, CertPaths
 from .pem import certificates_pem, key_pem, load_certificates, load_private_key
 
 if TYPE_CHECKING:  # names differ in cryptography 38 (PRIVATE_KEY_TYPES)
-    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
-
-MIN_RSA_BITS = 2048
-EXPIRY_WARNING_DAYS = 30
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 
 @dataclass
@@ -113,40 +122,56 @@ def import_certificate(
     if chain_data is not None:
         certs += load_certificates(chain_data, chain_source)
     keys = _candidate_keys(paths, key_data)
-    leaf = _pick_leaf(certs, keys)
+    leaf = pick_leaf(certs, [k.key for k in keys])
+    if leaf is None:
+        raise refusal(only_ca_certificates())
 
     # 2. key
     key = _matching_key(leaf, keys, paths)
 
     # 3. chain
+    chain, new_root, left_out = _chain(leaf, certs, paths, system_store, when)
+    warnings += left_out
+
+    # 4. fqdn, 5. validity (and expiry), 6. key type, 7. extended key usage
+    for finding in check_leaf(leaf, name, when):
+        raise_if_failed(finding)
+        if finding.level == "warn":
+            if require_client_auth and finding.message == CLIENT_AUTH_MISSING:
+                raise refusal(finding)
+            warnings.append(finding.text())
+
+    return _install(paths, leaf, chain, key, new_root, name, warnings, system_store, when)
+
+
+def _chain(
+    leaf: x509.Certificate,
+    certs: list[x509.Certificate],
+    paths: CertPaths,
+    system_store: Path | None,
+    when: dt.datetime,
+) -> tuple[Chain, x509.Certificate | None, list[str]]:
+    """The verified chain, the root to add to the trust store (if the import brought a
+    new one), and warnings for certificates left out."""
     others = [c for c in certs if fingerprint(c) != fingerprint(leaf)]
     supplied_roots = [c for c in others if is_ca(c) and is_self_signed(c)]
     intermediates = [c for c in others if c not in supplied_roots]
     if not paths.ca_bundle.exists():
         build_bundle(paths, system_store=system_store, now=when)
     bundle = load_bundle(paths.ca_bundle)
-    chain = verify_chain(
+    found, chain = check_chain(
         leaf, intermediates, bundle + supplied_roots, now=when, bundle_name=str(paths.ca_bundle)
     )
+    raise_if_failed(found)
+    assert chain is not None  # a passed chain check has its chain
     bundle_prints = {fingerprint(c) for c in bundle}
     new_root = chain.anchor if fingerprint(chain.anchor) not in bundle_prints else None
-    for cert in chain.unused:
-        if cert is not new_root and cert not in supplied_roots:
-            warnings.append(f"left out {subject_text(cert)}: not part of the chain")
-
-    # 4. fqdn
-    _check_names(leaf, name)
-
-    # 5. validity
-    warnings += _check_validity(leaf, when)
-
-    # 6. key type
-    _check_key_type(leaf)
-
-    # 7. extended key usage
-    warnings += _check_eku(leaf, require_client_auth)
-
-    return _install(paths, leaf, chain, key, new_root, name, warnings, system_store, when)
+    left_out = [
+        f"left out {subject_text(c)}: not part of the chain"
+        for c in chain.unused
+        if c is not new_root and c not in supplied_roots
+    ]
+    return chain, new_root, left_out
 
 
 def _candidate_keys(paths: CertPaths, key_data: bytes | None) -> list[_Key]:
@@ -161,28 +186,6 @@ def _candidate_keys(paths: CertPaths, key_data: bytes | None) -> list[_Key]:
     return keys
 
 
-def _public_der(key: PublicKeyTypes) -> bytes:
-    return key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-
-
-def _pick_leaf(certs: list[x509.Certificate], keys: list[_Key]) -> x509.Certificate:
-    end_entities = [c for c in certs if not is_ca(c)]
-    if not end_entities:
-        raise CertError(
-            "the files hold only CA certificates, no certificate for the SBC",
-            check="parse",
-            hint="import the certificate your CA issued for the SBC's FQDN; "
-            "add roots with `sbc cert add-ca`",
-        )
-    public = {_public_der(k.key.public_key()) for k in keys}
-    for cert in end_entities:
-        if _public_der(cert.public_key()) in public:
-            return cert
-    return end_entities[0]
-
-
 def _matching_key(leaf: x509.Certificate, keys: list[_Key], paths: CertPaths) -> _Key:
     if not keys:
         raise CertError(
@@ -192,7 +195,7 @@ def _matching_key(leaf: x509.Certificate, keys: list[_Key], paths: CertPaths) ->
             "or give the key with --key",
         )
     for key in keys:
-        if _public_der(key.key.public_key()) == _public_der(leaf.public_key()):
+        if keys_match(leaf, key.key):
             return key
     where = " or ".join(
         {"pending": "the key of the last CSR", "installed": "the installed key",
@@ -205,102 +208,6 @@ def _matching_key(leaf: x509.Certificate, keys: list[_Key], paths: CertPaths) ->
         hint="it was issued for another CSR; submit the current CSR "
         f"({paths.csr}) to the CA, or give the matching key with --key",
     )
-
-
-def _check_names(leaf: x509.Certificate, fqdn: str) -> None:
-    cns, sans = common_names(leaf), dns_sans(leaf)
-    in_cn = any(name_matches(cn, fqdn) for cn in cns)
-    in_san = any(name_matches(san, fqdn) for san in sans)
-    if in_cn and in_san:
-        return
-    cn_text = ", ".join(cns) or "(no CN)"
-    san_text = ", ".join(sans) or "(no DNS SAN)"
-    if not in_cn and not in_san:
-        raise CertError(
-            f"the certificate is for {cn_text} (SAN: {san_text}), not {fqdn}",
-            check="fqdn",
-            hint=f"make a CSR for {fqdn} with `sbc cert csr`, or correct the SBC's FQDN",
-        )
-    if not in_san:
-        raise CertError(
-            f"{fqdn} is the CN but not in the SAN ({san_text}); TLS peers match the SAN",
-            check="fqdn",
-            hint=f"have the certificate reissued with SAN DNS:{fqdn}",
-        )
-    raise CertError(
-        f"{fqdn} is in the SAN but the CN is {cn_text}; Microsoft's proxy checks the CN",
-        check="fqdn",
-        hint=f"have the certificate reissued with CN={fqdn}",
-    )
-
-
-def _check_validity(leaf: x509.Certificate, when: dt.datetime) -> list[str]:
-    start, end = compat.not_before(leaf), compat.not_after(leaf)
-    if when > end:
-        raise CertError(
-            f"the certificate expired on {end:%Y-%m-%d %H:%M} UTC",
-            check="validity",
-            hint="renew it: `sbc cert csr`, then import the new certificate",
-        )
-    if when < start:
-        raise CertError(
-            f"the certificate is not valid before {start:%Y-%m-%d %H:%M} UTC",
-            check="validity",
-            hint="check the appliance clock (timedatectl), or import it once it is valid",
-        )
-    days = (end - when).days
-    if days < EXPIRY_WARNING_DAYS:
-        return [f"the certificate expires in {days} days ({end:%Y-%m-%d})"]
-    return []
-
-
-def _check_key_type(leaf: x509.Certificate) -> None:
-    key = leaf.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        if key.key_size < MIN_RSA_BITS:
-            raise CertError(
-                f"the certificate's RSA key has {key.key_size} bits; at least "
-                f"{MIN_RSA_BITS} are needed",
-                check="key-type",
-                hint="make a new CSR with `sbc cert csr`",
-            )
-        return
-    kind = "a non-RSA"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        kind = f"an EC ({key.curve.name})"
-    raise CertError(
-        f"the certificate has {kind} key; Teams negotiates only ECDHE-RSA cipher suites, "
-        "so the Teams leg needs an RSA key",
-        check="key-type",
-        hint="make an RSA key and CSR with `sbc cert csr` and have that signed",
-    )
-
-
-def _check_eku(leaf: x509.Certificate, require_client_auth: bool) -> list[str]:
-    try:
-        usages = set(leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
-    except x509.ExtensionNotFound:
-        return [
-            "the certificate has no extended key usage; Microsoft expects serverAuth and "
-            "clientAuth listed"
-        ]
-    if ExtendedKeyUsageOID.SERVER_AUTH not in usages:
-        raise CertError(
-            "the certificate's extended key usage lacks Server Authentication",
-            check="eku",
-            hint="request a TLS server certificate with serverAuth and clientAuth",
-        )
-    if ExtendedKeyUsageOID.CLIENT_AUTH in usages:
-        return []
-    message = (
-        "the certificate's extended key usage lacks Client Authentication, which Microsoft "
-        "requires for the SBC's outgoing TLS connections since March 2024"
-    )
-    if require_client_auth:
-        raise CertError(
-            message, check="eku", hint="ask the CA for serverAuth and clientAuth in the EKU"
-        )
-    return [message + "; Teams may reject them (CertificateUnknown)"]
 
 
 def _install(

@@ -14,6 +14,7 @@ API::
     ca.sign_csr(csr)                              # x509.Certificate, as a public CA would
     ca.chain(sbc)                                 # [leaf, intermediate]
     files = ca.write(tmp_path, sbc)               # LeafFiles: cert (leaf+chain), key, leaf
+    ca.write(tmp_path, sbc, chain=[])             #   ... without the intermediate
     ca.write_root(tmp_path / "ca.pem")            # the trust anchor alone
 
     lab = write_lab_pki(dir, ["sbc.lab.test", "sip.pstnhub.microsoft.com"])
@@ -213,8 +214,19 @@ class LabCA:
         """`leaf` and the intermediate: what a TLS endpoint sends."""
         return [leaf.cert, self.intermediate.cert]
 
-    def write(self, directory: Path, leaf: Issued, stem: str | None = None) -> LeafFiles:
-        """Write `<stem>.crt` (leaf + intermediate), `<stem>.key`, `<stem>.leaf.pem`."""
+    def write(
+        self,
+        directory: Path,
+        leaf: Issued,
+        stem: str | None = None,
+        *,
+        chain: Sequence[x509.Certificate] | None = None,
+    ) -> LeafFiles:
+        """Write `<stem>.crt` (leaf + intermediate), `<stem>.key`, `<stem>.leaf.pem`.
+
+        `chain` replaces what follows the leaf in `<stem>.crt` (a missing intermediate:
+        `[]`, a wrong order, an extra certificate), for tests of the installed files.
+        """
         stem = stem or _common_name(leaf.cert)
         directory.mkdir(parents=True, exist_ok=True)
         files = LeafFiles(
@@ -223,7 +235,8 @@ class LabCA:
             leaf=directory / f"{stem}.leaf.pem",
         )
         pem = serialization.Encoding.PEM
-        atomic_write(files.cert, b"".join(c.public_bytes(pem) for c in self.chain(leaf)))
+        certs = self.chain(leaf) if chain is None else [leaf.cert, *chain]
+        atomic_write(files.cert, b"".join(c.public_bytes(pem) for c in certs))
         atomic_write(files.key, leaf.key_pem, mode=0o600)
         atomic_write(files.leaf, leaf.cert_pem)
         return files

@@ -2,6 +2,12 @@
 
 Exit 1 with one `file:line: field: message` line per error on stderr; warnings go to
 stderr too but do not fail; a clean file prints "config OK: N connections".
+
+When the config uses TLS, the installed certificate is assessed as `sbc run` would use it
+(`sbc.certs.assess`): each problem is one `certificate: check: message (hint)` line on
+stderr. A certificate that does not cover `sbc.fqdn` is found here rather than by Teams
+answering 403. Problems only warn; with `--strict` a failed check exits 1. A missing
+certificate never fails the check by itself (the SBC runs its UDP/TCP legs without one).
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..certs.assess import assess_installed
 from .loader import inspect
+from .model import Config
 
 DEFAULT_CONFIG = "/data/sbc.yaml"
 
@@ -20,7 +28,8 @@ def check_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=DEFAULT_CONFIG, help="config file (%(default)s)")
     parser.add_argument("--profiles-dir", type=Path, help="extra connection profiles")
     parser.add_argument(
-        "--strict", action="store_true", help="missing certificate files are errors (as at run)"
+        "--strict", action="store_true",
+        help="missing certificate files and failed certificate checks are errors (as at run)",
     )
     args = parser.parse_args(argv)
     config, issues = inspect(args.config, profiles_dir=args.profiles_dir, require_files=args.strict)
@@ -30,9 +39,32 @@ def check_main(argv: list[str] | None = None) -> int:
     if errors or config is None:
         print(f"{args.config}: {len(errors)} error(s)", file=sys.stderr)
         return 1
+    failed = check_certificate(config)
+    if args.strict and failed:
+        print(f"{args.config}: the certificate failed {failed} check(s)", file=sys.stderr)
+        return 1
     names = ", ".join(c.name for c in config.connections)
     print(f"config OK: {len(config.connections)} connections" + (f" ({names})" if names else ""))
     return 0
+
+
+def needs_tls(config: Config) -> bool:
+    """A TLS listener or a TLS connection: then the certificate files are in use."""
+    return config.sbc.listener("tls") is not None or any(
+        c.transport == "tls" for c in config.connections
+    )
+
+
+def check_certificate(config: Config) -> int:
+    """Print the certificate's problems; return how many checks failed (a missing
+    certificate is not counted: the loader already reports missing files)."""
+    if not needs_tls(config):
+        return 0
+    tls = config.sbc.tls
+    report = assess_installed(tls.cert, tls.key, tls.ca_bundle, config.sbc.fqdn)
+    for line in report.lines():
+        print(line, file=sys.stderr)
+    return sum(1 for f in report.problems if f.level == "fail" and f.check != "files")
 
 
 if __name__ == "__main__":

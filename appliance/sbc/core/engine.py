@@ -210,6 +210,11 @@ class SipEngine:
         if waiting:
             self._reschedule()
 
+    def flow_busy(self, peer: Peer) -> bool:
+        """A transaction still uses the connection `peer` names: the transports keep a
+        draining TLS connection open until this is False (`TransportManager.drain_tls`)."""
+        return self.layer.bound_to(peer)
+
     # -- incoming ---------------------------------------------------------------------
 
     def _request(self, request: Request, incoming: Incoming, now: float) -> None:

@@ -56,9 +56,7 @@ def load_tls(config: Config, now: dt.datetime | None = None) -> TlsState:
     report = assess_installed(tls.cert, tls.key, tls.ca_bundle, config.sbc.fqdn, now=now)
     failed = [f for f in report.findings if f.level == "fail"]
     if failed:
-        first = failed[0]
-        hint = f" ({first.hint})" if first.hint else ""
-        return TlsState(None, f"certificate not usable: {first.message}{hint}", report)
+        return TlsState(None, f"certificate not usable: {failed[0].text()}", report)
     try:
         contexts = TlsContexts.load(tls.cert, tls.key, tls.ca_bundle)
     except (CertError, OSError) as exc:
@@ -78,9 +76,5 @@ def waiting_reason(config: Config, conn: Connection, tls: TlsState) -> str | Non
 
 def log_certificate(report: CertReport | None) -> None:
     """Each warning and failure once per load, so the journal and syslog carry them."""
-    if report is None:
-        return
-    for finding in report.problems:
-        hint = f" ({finding.hint})" if finding.hint else ""
-        level = logging.ERROR if finding.level == "fail" else logging.WARNING
-        log.log(level, "certificate: %s: %s%s", finding.check, finding.message, hint)
+    if report is not None:
+        report.log(log)

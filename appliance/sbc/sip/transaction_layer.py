@@ -173,6 +173,12 @@ class TransactionLayer:
         self._track(new)
         return actions
 
+    def bound_to(self, flow: Endpoint) -> bool:
+        """True while a live transaction sends to, or waits for messages from, ``flow``:
+        a draining connection is closed only once this is False."""
+        live = itertools.chain(self.clients.values(), self.servers.values())
+        return any(tx.peer == flow and not tx.terminated for tx in live)
+
     # -- timers ---------------------------------------------------------------------
 
     def next_timer(self) -> float | None:

@@ -8,6 +8,14 @@ in their key, so they are never mistaken for a connection to a named target.
 
 Hosts are IP addresses here: names are resolved above (RFC 3263), never by a blocking
 lookup inside the event loop.
+
+Draining (after a new certificate, `drain_tls`): Microsoft asks that existing TLS
+connections be closed after a renewal so that its proxies reconnect and see the new
+certificate, but closing them at once loses the answers still due over them. So each open
+TLS connection leaves the reuse table (the next request opens a new connection, with the
+new certificate), keeps carrying the responses to requests that came over it, and is
+closed by the sweeper once the receiver's optional `flow_busy(peer)` says no transaction
+uses it any more, or after `DRAIN_LIMIT` seconds at the most.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ import socket
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from ..config.model import Listener
 from ..logs import EventLog
@@ -34,6 +42,16 @@ from .udp import UdpListener
 log = logging.getLogger(__name__)
 
 Message = Request | Response
+
+DRAIN_LIMIT = 32.0  # seconds: 64*T1, the longest a transaction waits for its last message
+
+
+@runtime_checkable
+class FlowAware(Protocol):
+    """The optional receiver hook that lets a draining connection close early."""
+
+    def flow_busy(self, peer: Peer) -> bool:
+        """True while a transaction still sends or waits for messages over `peer`."""
 
 
 @dataclass
@@ -96,7 +114,8 @@ class TransportManager:
         self.describe = describe
         self.trace_ip = trace_ip  # shown as our address in traces when bound to 0.0.0.0
         self.stats = TransportStats()
-        self.connections: dict[FlowKey, StreamConnection] = {}
+        self.connections: dict[FlowKey, StreamConnection] = {}  # the reuse table
+        self.draining: list[StreamConnection] = []  # out of the table, closed when done
         self.peer_certs: dict[FlowKey, dict[str, Any]] = {}
         self.udp: list[UdpListener] = []
         self._servers: list[tuple[Listener, asyncio.Server]] = []
@@ -152,6 +171,9 @@ class TransportManager:
                     exc.errno, f"cannot listen on {item.transport} {host}:{item.port}: "
                     f"{exc.strerror or exc}"
                 ) from exc
+        self._start_sweeper()
+
+    def _start_sweeper(self) -> None:
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep())
 
@@ -173,7 +195,7 @@ class TransportManager:
             self._sweeper.cancel()
             self._sweeper = None
         await self.stop_listening()
-        for conn in list(self.connections.values()):
+        for conn in [*self.connections.values(), *self.draining]:
             conn.close("shutting down")
         tasks = list(self._tasks)
         for task in tasks:
@@ -279,7 +301,7 @@ class TransportManager:
         if peer.transport == "udp":
             self._send_udp(message, peer, data)
             return
-        conn = self.connections.get(peer.key)
+        conn = self._connection_for(message, peer)
         if conn is None:
             if isinstance(message, Response) or self._closing:
                 # §18.2.2: the connection a request came on is gone, and a peer's ephemeral
@@ -288,6 +310,17 @@ class TransportManager:
                 return
             conn = self._open(peer)
         conn.send(message, data)
+
+    def _connection_for(self, message: Message, peer: Peer) -> StreamConnection | None:
+        """The table's connection for `peer`; for a response, a draining connection the
+        request came over (or the only one left for that flow)."""
+        conn = self.connections.get(peer.key)
+        if not isinstance(message, Response) or not self.draining:
+            return conn
+        for old in self.draining:
+            if old.peer.key == peer.key and (conn is None or old.carried(message)):
+                return old
+        return conn
 
     def _send_udp(self, message: Message, peer: Peer, data: bytes) -> None:
         version = ipaddress.ip_address(peer.host).version
@@ -325,6 +358,12 @@ class TransportManager:
     def forget(self, conn: StreamConnection, reason: str) -> None:
         if self.connections.get(conn.peer.key) is conn:
             del self.connections[conn.peer.key]
+        elif conn in self.draining:
+            self.draining.remove(conn)
+            if conn.peer.key in self.connections:
+                # Its successor carries the flow now: the SIP layer has lost nothing.
+                log.debug("%s (draining) closed: %s", conn.peer, reason)
+                return
         log.debug("%s closed: %s", conn.peer, reason)
         try:
             self.receiver.connection_lost(conn.peer, reason)
@@ -374,15 +413,51 @@ class TransportManager:
         return local
 
     def close_tls(self, reason: str = "certificate changed") -> int:
-        """Close every TLS connection (AT-8: after a new certificate); outgoing ones are
-        opened again by the next request. Returns how many were closed."""
-        tls = [c for c in self.connections.values() if c.tls]
+        """Close every TLS connection at once, draining ones too (`drain_tls` is the
+        graceful way); outgoing ones are opened again by the next request. Returns how
+        many were closed."""
+        tls = [c for c in [*self.connections.values(), *self.draining] if c.tls]
         for conn in tls:
             conn.close(reason)
         return len(tls)
 
+    def drain_tls(self, reason: str = "new certificate") -> int:
+        """Drain every TLS connection open now (see the module docstring): new requests
+        open new connections, these close once no transaction needs them. Returns how
+        many connections were set draining."""
+        now = self.now()
+        tls = [c for c in self.connections.values() if c.tls]
+        for conn in tls:
+            del self.connections[conn.peer.key]
+            conn.start_draining(now, reason)
+            self.draining.append(conn)
+        self._close_drained(now)
+        if self.draining:
+            self._start_sweeper()
+        return len(tls)
+
+    def _close_drained(self, now: float) -> None:
+        """Close each draining connection no transaction needs, or past `DRAIN_LIMIT`."""
+        for conn in list(self.draining):
+            overdue = now - (conn.draining_since or now) >= DRAIN_LIMIT
+            if overdue:
+                conn.close(f"{conn.drain_reason}: drained after {DRAIN_LIMIT:g} s")
+            elif conn.open and not self._flow_busy(conn.peer):
+                conn.close(f"{conn.drain_reason}: drained")
+
+    def _flow_busy(self, peer: Peer) -> bool:
+        """Ask the receiver (optional hook); without one a flow is never busy."""
+        if not isinstance(self.receiver, FlowAware):
+            return False
+        try:
+            return bool(self.receiver.flow_busy(peer))
+        except Exception:
+            self.stats.internal_errors += 1
+            log.exception("flow_busy handler raised")
+            return False
+
     async def _sweep(self) -> None:
-        """Close connections idle for longer than the idle timeout."""
+        """Close connections idle for longer than the idle timeout, and drained ones."""
         while True:
             await asyncio.sleep(self.settings.sweep_interval)
             now = self.now()
@@ -390,11 +465,13 @@ class TransportManager:
                 if conn.open and now - conn.last_activity > self.settings.idle_timeout:
                     self.stats.idle_closed += 1
                     conn.close("idle timeout")
+            self._close_drained(now)
 
     def snapshot(self) -> dict[str, object]:
         return {
             "listening": [f"{t} {a}:{p}" for t, a, p in self.listening()],
-            "connections": [c.describe() for c in self.connections.values()],
+            "connections": [c.describe() for c in [*self.connections.values(),
+                                                   *self.draining]],
             "stats": self.stats.as_dict(),
         }
 

@@ -8,6 +8,10 @@ A CRLFCRLF ping gets its CRLF pong (RFC 5626 §4.4.1).
 Writing: `send` queues while an outgoing connection is still being set up, then writes;
 a peer that stops reading is cut off once our write buffer passes `max_write_buffer`.
 
+Draining (`TransportManager.drain_tls`): the connection is out of the reuse table but
+still reads and answers; it remembers the branches of the last requests it brought in, so
+a response goes back over it even when a newer connection to the same flow exists.
+
 Trace: the decrypted bytes of each message. When one read completes exactly one message
 (the usual case) the trace gets the bytes as they came; when a read carries several, each
 is traced in its serialized form, which differs at most in header spelling.
@@ -19,6 +23,7 @@ import asyncio
 import logging
 import os
 import ssl
+from collections import deque
 from typing import TYPE_CHECKING
 
 from ..certs import tls as certs_tls
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 READ_SIZE = 65536
+RECENT_BRANCHES = 64  # requests remembered for routing responses while draining
 Message = Request | Response
 
 
@@ -47,6 +53,13 @@ def _os_reason(exc: OSError) -> str:
     if exc.errno:
         return os.strerror(exc.errno)
     return exc.strerror or str(exc)
+
+
+def _branch(message: Message) -> str | None:
+    try:
+        return message.top_via.branch
+    except SipPeerError:
+        return None
 
 
 class StreamConnection:
@@ -63,6 +76,9 @@ class StreamConnection:
         self.last_activity = manager.now()
         self.messages_in = 0
         self.messages_out = 0
+        self.draining_since: float | None = None
+        self.drain_reason = ""
+        self._branches: deque[str] = deque(maxlen=RECENT_BRANCHES)
         self._raw = bytearray()
         self._pending: list[tuple[Message, bytes]] = []
         self._reader: asyncio.StreamReader | None = None
@@ -75,6 +91,16 @@ class StreamConnection:
     @property
     def open(self) -> bool:
         return self.state == "open"
+
+    def start_draining(self, now: float, reason: str) -> None:
+        """Out of the reuse table from now on (the manager moved it); see the docstring."""
+        if self.draining_since is None:
+            self.draining_since, self.drain_reason = now, reason
+
+    def carried(self, response: Response) -> bool:
+        """True if the request `response` answers came in over this connection."""
+        branch = _branch(response)
+        return branch is not None and branch in self._branches
 
     def attach(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader, self._writer = reader, writer
@@ -181,6 +207,10 @@ class StreamConnection:
             if len(items) > 1 and not isinstance(event, BadMessage):
                 m.trace_in(self, event.to_bytes())
             self.messages_in += 1
+            if isinstance(event, Request):
+                branch = _branch(event)
+                if branch is not None:
+                    self._branches.append(branch)
             if isinstance(event, BadMessage):
                 incoming = Incoming(self.peer, self.local, error=event.error,
                                     peer_names=self.peer_names)
@@ -238,6 +268,7 @@ class StreamConnection:
             "peer": str(self.peer),
             "direction": "out" if self.outbound else "in",
             "state": self.state,
+            "draining": self.draining_since is not None,
             "local": f"{self.local[0]}:{self.local[1]}",
             "peer_names": list(self.peer_names),
             "messages_in": self.messages_in,
