@@ -6,9 +6,14 @@ status file writer and the trace control file watcher.
 
 Reload (SIGHUP): `ConfigHolder` loads the file; a bad one keeps everything as it runs
 and the reasons are logged and shown in `sbc status`. A good one is applied in place:
-syslog, allowlists, identity, TLS (a changed certificate closes the TLS connections so
-peers see the new one, AT-8), listeners (reopened only if changed), trace, resolver host
-map, and the services of connections that changed (others keep their state).
+syslog, allowlists, identity, TLS (a changed certificate drains the TLS connections so
+peers see the new one, AT-8; a certificate that fails its checks keeps the running one),
+listeners (reopened only if changed), trace, resolver host map, and the services of
+connections that changed (others keep their state).
+
+Without a usable certificate the TLS listeners and the connections over TLS wait, each
+with its reason in the status, and so do connections holding template values
+(core.readiness); a reload that brings a good certificate starts them.
 """
 
 from __future__ import annotations
