@@ -9,8 +9,10 @@ Writing: `send` queues while an outgoing connection is still being set up, then 
 a peer that stops reading is cut off once our write buffer passes `max_write_buffer`.
 
 Draining (`TransportManager.drain_tls`): the connection is out of the reuse table but
-still reads and answers; it remembers the branches of the last requests it brought in, so
-a response goes back over it even when a newer connection to the same flow exists.
+still reads and answers. An outgoing one remembers the top Via of the last requests it
+brought in (as received: responses copy it verbatim), so a response goes back over it
+even when a newer connection to the same flow exists; an incoming one needs no memory,
+as no other connection can have its key (the peer's port differs).
 
 Trace: the decrypted bytes of each message. When one read completes exactly one message
 (the usual case) the trace gets the bytes as they came; when a read carries several, each
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 READ_SIZE = 65536
-RECENT_BRANCHES = 64  # requests remembered for routing responses while draining
+RECENT_REQUESTS = 64  # top Vias remembered for routing responses while draining
 Message = Request | Response
 
 
@@ -55,11 +57,10 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _branch(message: Message) -> str | None:
-    try:
-        return message.top_via.branch
-    except SipPeerError:
-        return None
+def _top_via(message: Message) -> str | None:
+    """The top Via as written (no parsing: this runs for every request over a stream)."""
+    values = message.headers.values("Via")
+    return values[0] if values else None
 
 
 class StreamConnection:
@@ -78,7 +79,7 @@ class StreamConnection:
         self.messages_out = 0
         self.draining_since: float | None = None
         self.drain_reason = ""
-        self._branches: deque[str] = deque(maxlen=RECENT_BRANCHES)
+        self._vias: deque[str] | None = deque(maxlen=RECENT_REQUESTS) if outbound else None
         self._raw = bytearray()
         self._pending: list[tuple[Message, bytes]] = []
         self._reader: asyncio.StreamReader | None = None
@@ -99,8 +100,10 @@ class StreamConnection:
 
     def carried(self, response: Response) -> bool:
         """True if the request `response` answers came in over this connection."""
-        branch = _branch(response)
-        return branch is not None and branch in self._branches
+        if self._vias is None:
+            return True  # incoming: the only connection with this key
+        via = _top_via(response)
+        return via is not None and via in self._vias
 
     def attach(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader, self._writer = reader, writer
@@ -207,10 +210,10 @@ class StreamConnection:
             if len(items) > 1 and not isinstance(event, BadMessage):
                 m.trace_in(self, event.to_bytes())
             self.messages_in += 1
-            if isinstance(event, Request):
-                branch = _branch(event)
-                if branch is not None:
-                    self._branches.append(branch)
+            if self._vias is not None and isinstance(event, Request):
+                via = _top_via(event)
+                if via is not None:
+                    self._vias.append(via)
             if isinstance(event, BadMessage):
                 incoming = Incoming(self.peer, self.local, error=event.error,
                                     peer_names=self.peer_names)
