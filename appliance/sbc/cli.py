@@ -2,6 +2,9 @@
 
     sbc run --config /data/sbc.yaml      run in the foreground (systemd: opensbc.service)
     sbc check --config F                 validate a config file
+    sbc config show|set|add|remove|apply the settings, by name, validated and applied
+    sbc doctor [--json]                  what is ready and what to do next
+    sbc teams-setup                      the Teams PowerShell for this box
     sbc status [--json]                  what the running SBC reports
     sbc trace start|stop|status          decrypted SIP trace (pcap)
     sbc cert csr|import|show|add-ca|bundle, sbc tls-check HOST[:PORT]
@@ -27,6 +30,8 @@ from . import PRODUCT, __version__
 from .certs import CertError
 from .certs import cli as certs_cli
 from .config import ConfigError, ConfigHolder, check_main
+from .config import cli as config_cli
+from .doctor import cli as doctor_cli
 from .status import TRACE_FILE, find_status, format_status, public_json, run_dir
 from .trace import TraceRequest, TraceRequestError, read_request, write_request
 from .trace.control import DEFAULT_FILES, DEFAULT_MAX_BYTES, DEFAULT_PATH, TraceSettings
@@ -77,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_trace_status)
 
     certs_cli.add_parser(sub)
+    config_cli.add_parser(sub)
+    doctor_cli.add_parser(sub)
 
     p = sub.add_parser("lab-pki", help="write a throwaway CA and lab certificates")
     p.add_argument("directory", type=Path)
@@ -120,7 +127,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _configure_logging(args.verbose)
     try:
-        holder = ConfigHolder(args.config, profiles_dir=args.profiles_dir, require_files=True)
+        # Certificate files may come later: the TLS side waits for them (core.readiness).
+        holder = ConfigHolder(args.config, profiles_dir=args.profiles_dir, require_files=False)
     except ConfigError as exc:
         for issue in exc.errors:
             print(issue, file=sys.stderr)

@@ -65,7 +65,9 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "not written: sbc.fqdn" in capsys.readouterr().err
 
 
-def test_render_has_no_unfilled_parts() -> None:
+def test_render_sets_the_answers_and_keeps_the_comments() -> None:
     text = render_seed("sbc1.contoso.de", "198.18.4.7")
-    assert "{{" not in text and "{%" not in text
+    assert "  fqdn: sbc1.contoso.de\n" in text and "  public_ip: 198.18.4.7\n" in text
+    assert "example.com" not in text and "203.0.113" not in text
+    assert "# The SBC's public DNS name" in text
     assert max(len(line) for line in text.splitlines()) <= 100

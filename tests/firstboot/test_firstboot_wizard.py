@@ -16,10 +16,10 @@ from fbtest_env import (
     PREVIOUS_UUID,
     Appliance,
 )
+from sbc.config import load_config
 
 from firstboot.keyfile import connection_uuid
 from firstboot.password import shadow_hash, verifies
-from sbc.config import load_config
 
 DATA = Path(__file__).resolve().parent / "data"
 NEW_UUID = connection_uuid("eth0")

@@ -5,22 +5,23 @@
  *   sbc status --json                      connection status, calls (and trace state)
  *   journalctl -u opensbc -n 50 -o cat     recent log lines
  *   sbc trace start | stop                 the SIP trace; the pcap is read with cockpit.file
- *   python3 -m firstboot.voip show | set   VoIP parameters, validated by sbc.config
- *                                          (the code `sbc check` runs), saved only if valid
+ *   sbc config show --json                 VoIP parameters: values, defaults, help
+ *   sbc config set --json KEY=VALUE ...    validated by sbc.config (the code `sbc check`
+ *                                          runs), saved only if valid, then applied
  */
 (function () {
     "use strict";
 
-    var VOIP = ["python3", "-m", "firstboot.voip"];
-    var FIELDS = ["fqdn", "public_ip", "wan_ip", "tls_port", "options_interval"];
-    // Which config field an error line names, for marking the input.
-    var FIELD_KEYS = {
+    var CONFIG = ["sbc", "config"];
+    // Form field -> the setting it edits (`sbc config show` names them).
+    var SETTINGS = {
         fqdn: "sbc.fqdn",
         public_ip: "sbc.public_ip",
         wan_ip: "sbc.wan_ip",
-        tls_port: "sbc.listen",
+        tls_port: "sbc.tls_port",
         options_interval: "sbc.options_interval"
     };
+    var FIELDS = Object.keys(SETTINGS);
     var REFRESH_MS = 10000;
     var tracePath = null;
 
@@ -263,77 +264,86 @@
 
     /* --- VoIP parameters -------------------------------------------------------- */
 
-    function showAnswer(answer, done) {
-        var errors = $("voip-errors");
-        var warnings = $("voip-warnings");
-        errors.textContent = "";
-        warnings.textContent = "";
-        FIELDS.forEach(function (f) { $(f).classList.remove("invalid"); });
-        (answer.errors || []).forEach(function (line) {
-            var li = document.createElement("li");
-            li.textContent = line;
-            errors.appendChild(li);
-            FIELDS.forEach(function (f) {
-                if (line.indexOf(FIELD_KEYS[f]) >= 0)
-                    $(f).classList.add("invalid");
-            });
-        });
-        (answer.warnings || []).forEach(function (line) {
-            var li = document.createElement("li");
-            li.textContent = line;
-            warnings.appendChild(li);
-        });
-        $("voip-message").textContent = answer.ok ? done : "Not saved: fix the fields marked above.";
+    // The form field an error names: its setting, or the TLS port for sbc.listen[...].
+    function fieldOf(issue) {
+        var name = issue.field || "";
+        return FIELDS.filter(function (f) {
+            return name === SETTINGS[f] ||
+                (f === "tls_port" && name.indexOf("sbc.listen") === 0);
+        })[0];
     }
 
-    function fillForm(values) {
+    function listItems(list, issues) {
+        list.textContent = "";
+        issues.forEach(function (issue) {
+            var li = document.createElement("li");
+            li.textContent = issue.text;
+            list.appendChild(li);
+        });
+    }
+
+    function showAnswer(answer, done) {
         FIELDS.forEach(function (f) {
-            var v = values[f];
+            $(f).classList.remove("invalid");
+            $(f + "-error").textContent = "";
+        });
+        var errors = answer.errors || [];
+        errors.forEach(function (issue) {
+            var f = fieldOf(issue);
+            if (!f)
+                return;
+            $(f).classList.add("invalid");
+            $(f + "-error").textContent = issue.message;
+        });
+        listItems($("voip-errors"), errors);
+        listItems($("voip-warnings"), answer.warnings || []);
+        $("voip-message").textContent = answer.ok ? done
+            : (answer.saved ? "Saved, but applying failed (see above)."
+                : "Not saved: fix the fields marked above.");
+    }
+
+    function fillForm(settings) {
+        FIELDS.forEach(function (f) {
+            var v = (settings[SETTINGS[f]] || {}).value;  // the default when not given
             $(f).value = v === null || v === undefined ? "" : String(v);
         });
-        if (values.trace_path && !tracePath)
-            tracePath = values.trace_path;
+        var trace = settings["trace.path"];
+        if (trace && trace.value && !tracePath)
+            tracePath = trace.value;
     }
 
     function loadVoip() {
-        return cockpit.spawn(VOIP.concat(["show"]), { err: "message", superuser: "try" })
+        return cockpit.spawn(CONFIG.concat(["show", "--json"]), { err: "message", superuser: "try" })
                 .then(function (out) {
                     var answer = JSON.parse(out);
                     if (answer.ok)
-                        fillForm(answer.values);
+                        fillForm(answer.settings);
                     else
                         showAnswer(answer, "");
                 })
                 .catch(function (ex) { $("voip-message").textContent = "Reading failed: " + ex.message; });
     }
 
+    function savedText(answer) {
+        if (!answer.saved)
+            return "Nothing changed.";
+        if (answer.applied && answer.applied.length)
+            return "Saved and applied: " + answer.applied.join(", ") + ".";
+        return "Saved.";
+    }
+
     function submitVoip(save) {
-        var args = VOIP.concat(["set"]);
-        FIELDS.forEach(function (f) { args.push("--" + f.replace(/_/g, "-"), $(f).value.trim()); });
+        var args = CONFIG.concat(["set", "--json"]);
         if (!save)
             args.push("--dry-run");
+        FIELDS.forEach(function (f) { args.push(SETTINGS[f] + "=" + $(f).value.trim()); });
         $("voip-message").textContent = save ? "Saving ..." : "Checking ...";
         return cockpit.spawn(args, { err: "message", superuser: "try" })
                 .then(function (out) {
                     var answer = JSON.parse(out);
-                    if (!save) {
-                        showAnswer(answer, "The configuration is valid.");
-                        return;
-                    }
-                    showAnswer(answer, answer.saved ? "Saved; the SBC reloads its configuration."
-                        : "Nothing changed.");
-                    if (answer.ok && answer.saved)
-                        reloadSbc();
+                    showAnswer(answer, save ? savedText(answer) : "The configuration is valid.");
                 })
                 .catch(function (ex) { $("voip-message").textContent = "Failed: " + ex.message; });
-    }
-
-    function reloadSbc() {
-        cockpit.spawn(["systemctl", "try-reload-or-restart", "opensbc.service"],
-                      { err: "message", superuser: "try" })
-                .catch(function (ex) {
-                    $("voip-message").textContent += " (reload failed: " + ex.message + ")";
-                });
     }
 
     /* --- start ------------------------------------------------------------------ */

@@ -10,7 +10,7 @@ from .model import CallsConfig, MediaConfig, SbcSettings
 from .nodes import INVALID, Doc, Node
 from .sections import split_host_port
 from .table import Key, read_table
-from .values import integer, text
+from .values import IP_PORT, ValueType, integer, text, typed
 
 # rtpengine takes an RTP/RTCP pair on each side of a call; fewer than 2 ports per call
 # cannot work at all, fewer than 4 runs out before calls.max_calls is reached.
@@ -20,6 +20,7 @@ PORTS_PER_CALL = 4
 RFC4028_MIN_SE = 90
 
 
+@typed(ValueType(IP_PORT))
 def _control_socket(doc: Doc, node: Node, path: str) -> Any:
     """rtpengine's ng socket: 'IP:PORT' on loopback (the ng protocol has no authentication)."""
     value = text(max_len=64)(doc, node, path)
@@ -43,15 +44,25 @@ def _control_socket(doc: Doc, node: Node, path: str) -> Any:
     return (str(address), port_no)
 
 
+# All of them are in rtpengine's file (sbc.media.conf), which it reads only at start.
 _MEDIA_KEYS = (
-    Key("rtpengine", _control_socket, MediaConfig.rtpengine, "rtpengine's ng control socket"),
-    Key("port_min", integer(1024, 65535), MediaConfig.port_min, "first RTP port"),
-    Key("port_max", integer(1024, 65535), MediaConfig.port_max, "last RTP port"),
+    Key(
+        "rtpengine",
+        _control_socket,
+        MediaConfig.rtpengine,
+        "rtpengine's ng control socket",
+        "restart-media",
+    ),
+    Key(
+        "port_min", integer(1024, 65535), MediaConfig.port_min, "first RTP port", "restart-media"
+    ),
+    Key("port_max", integer(1024, 65535), MediaConfig.port_max, "last RTP port", "restart-media"),
     Key(
         "no_rtp_timeout",
         integer(5, 3600, "seconds"),
         MediaConfig.no_rtp_timeout,
         "no RTP this long: BYE both ways",
+        "restart-media",
     ),
 )
 

@@ -15,6 +15,7 @@ import yaml
 from .nodes import INVALID, Doc, Node, child, describe
 from .values import (
     Parser,
+    ValueType,
     boolean,
     choice,
     e164,
@@ -25,6 +26,7 @@ from .values import (
     port,
     text,
     transport,
+    typed,
 )
 
 # Headers the SBC builds itself; a profile or admin adding them would break routing.
@@ -55,9 +57,10 @@ def _digits(*, allow_empty: bool, max_len: int) -> Parser:
             return value
         return doc.error(node, path, f"must be digits only (got {value!r})")
 
-    return parse
+    return typed(ValueType("digits", max_len=max_len))(parse)
 
 
+@typed(ValueType("mapping"))
 def headers(doc: Doc, node: Node, path: str) -> Any:
     """Extra headers as a mapping `Name: value`, kept in the order given."""
     if not isinstance(node, yaml.MappingNode):

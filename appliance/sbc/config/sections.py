@@ -24,6 +24,7 @@ from .model import (
 from .nodes import INVALID, Doc, Node, child, describe
 from .table import REQUIRED, Key, read_table
 from .values import (
+    ValueType,
     boolean,
     choice,
     file_path,
@@ -35,6 +36,7 @@ from .values import (
     port,
     text,
     transport,
+    typed,
 )
 
 # Teams treats a trunk as healthy only with an OPTIONS in the last 3 minutes (MS-MON).
@@ -70,6 +72,7 @@ _LISTEN_KEYS = (
 )
 
 
+@typed(ValueType("{transport, address, port}"))
 def _listener(doc: Doc, node: Node, path: str) -> Any:
     f = read_table(doc, node, path, _LISTEN_KEYS)
     if not f.ok:
@@ -91,19 +94,41 @@ _TLS_KEYS = (
 )
 
 _LIMIT_KEYS = (
-    Key("max_message_bytes", integer(1500, 1048576, "bytes"), Limits.max_message_bytes),
-    Key("max_connections", integer(1, 100000), Limits.max_connections),
-    Key("tcp_idle_timeout", integer(10, 86400, "seconds"), Limits.tcp_idle_timeout),
+    Key(
+        "max_message_bytes",
+        integer(1500, 1048576, "bytes"),
+        Limits.max_message_bytes,
+        "longer SIP messages are refused",
+    ),
+    Key("max_connections", integer(1, 100000), Limits.max_connections, "TCP/TLS connections"),
+    Key(
+        "tcp_idle_timeout",
+        integer(10, 86400, "seconds"),
+        Limits.tcp_idle_timeout,
+        "an idle TCP/TLS connection is closed",
+    ),
 )
 
 _SBC_KEYS = (
     Key("fqdn", fqdn, REQUIRED, "the SBC's public DNS name; Contact/Via/Record-Route carry it"),
-    Key("public_ip", ip_address(version=4), REQUIRED, "the address peers see"),
-    Key("wan_ip", ip_address(version=4), None, "the WAN interface address behind 1:1 NAT"),
-    Key("listen", list_of(_listener, allow_empty=False), None),
-    Key("options_interval", integer(10, 3600, "seconds"), 60),
-    Key("tls", lambda d, n, p: n, None),
-    Key("limits", lambda d, n, p: n, None),
+    # rtpengine announces public_ip and binds wan_ip (sbc.media.conf): restart it too.
+    Key("public_ip", ip_address(version=4), REQUIRED, "the address peers see", "restart-media"),
+    Key(
+        "wan_ip",
+        ip_address(version=4),
+        None,
+        "the WAN interface address behind 1:1 NAT",
+        "restart-media",
+    ),
+    Key(
+        "listen",
+        list_of(_listener, allow_empty=False),
+        None,
+        "SIP sockets: {transport, address, port} each",
+    ),
+    Key("options_interval", integer(10, 3600, "seconds"), 60, "seconds between OPTIONS"),
+    Key("tls", lambda d, n, p: n, None, "certificate, key and trust store"),
+    Key("limits", lambda d, n, p: n, None, "bounds against misbehaving peers"),
     Key("model", text(max_len=64), DEFAULT_MODEL, "the model in X-MS-SBC"),
 )
 
@@ -230,10 +255,10 @@ def read_hosts(doc: Doc, node: Node | None) -> dict[str, HostEntry] | None:
 
 _SYSLOG_KEYS = (
     Key("host", ip_address(), REQUIRED, "the remote syslog server's IP address"),
-    Key("port", port, 514),
-    Key("protocol", choice(("udp", "tcp", "tls")), "udp"),
+    Key("port", port, 514, "the syslog server's port"),
+    Key("protocol", choice(("udp", "tcp", "tls")), "udp", "RFC 5424 over UDP, TCP or TLS"),
     Key("ca_file", file_path, None, "roots for a TLS syslog server (default: sbc.tls.ca_bundle)"),
-    Key("facility", choice(SYSLOG_FACILITIES), "local0"),
+    Key("facility", choice(SYSLOG_FACILITIES), "local0", "syslog facility of every line"),
     Key("hostname", text(max_len=255), None, "HOSTNAME field; default: sbc.fqdn"),
 )
 
@@ -248,11 +273,16 @@ def read_syslog(doc: Doc, node: Node | None) -> SyslogSettings | None:
 
 
 _TRACE_KEYS = (
-    Key("enabled", boolean, TraceSettings.enabled),
-    Key("path", file_path, TraceSettings.path),
-    Key("include_options", boolean, TraceSettings.include_options),
-    Key("max_bytes", integer(65536, 10 * 1024**3, "bytes"), TraceSettings.max_bytes),
-    Key("files", integer(1, 100), TraceSettings.files),
+    Key("enabled", boolean, TraceSettings.enabled, "trace from the SBC's start"),
+    Key("path", file_path, TraceSettings.path, "the pcap file (decrypted SIP)"),
+    Key("include_options", boolean, TraceSettings.include_options, "also trace OPTIONS"),
+    Key(
+        "max_bytes",
+        integer(65536, 10 * 1024**3, "bytes"),
+        TraceSettings.max_bytes,
+        "size of one file before it rotates",
+    ),
+    Key("files", integer(1, 100), TraceSettings.files, "rotated files kept"),
 )
 
 

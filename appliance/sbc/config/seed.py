@@ -1,10 +1,12 @@
 """The first `/data/sbc.yaml`: written from the set-up wizard's answers, so the SBC runs
 from the first boot instead of waiting for a file the admin has to write by hand.
 
-The seed holds what the wizard knows (FQDN, address) and the Teams connection; the
-carrier comes later from the web console. Without a certificate the Teams side waits
-(core.readiness), so the seed is a valid, running configuration from the start. It is
-written only where no file exists: an admin's file is never replaced. The CA bundle
+The seed is the shipped `seed.yaml` (commented for the admin) with what the wizard
+knows (FQDN, address) set through the settings model, as `sbc config set` would; it
+holds the Teams connection, and the carrier comes later from the web console. Without
+a certificate the Teams side waits (core.readiness), so the seed is a valid, running
+configuration from the start. It is written only where no file exists: an admin's file
+is never replaced. The CA bundle
 (/data/ca.pem) is built with it, since TLS peers are verified against it.
 
     python3 -m sbc.config.seed --fqdn sbc1.example.net --public-ip 198.51.100.7
@@ -14,29 +16,26 @@ written only where no file exists: an admin's file is never replaced. The CA bun
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import ipaddress
 import socket
 import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import jinja2
-
 from ..certs.bundle import build_bundle
 from ..certs.paths import SYSTEM_STORE, CertPaths
 from ..util.atomic import atomic_write
-from .issues import ConfigError
-from .loader import loads
+from .change import Editor
+from .issues import ConfigError, ConfigIssue
+from .loader import parse
 from .save import CONFIG_MODE
-from .values import fqdn_problem, normalise_name
+from .values import fqdn_problem
 
 DEFAULT_CONFIG = Path("/data/sbc.yaml")
 FIRSTBOOT_DONE = Path("/etc/opensbc/firstboot-done")
 # Stands in when the system has no FQDN yet; reported as "not configured yet".
 FALLBACK_FQDN = "sbc.example.com"
-TLS_PORT = 5061
+SEED_NAME = "seed.yaml"
 
 
 @dataclass(frozen=True)
@@ -46,29 +45,30 @@ class SeedResult:
     bundle: Path | None = None  # the CA bundle, when this run built it
 
 
-def render_seed(fqdn: str, public_ip: str, *, tls_port: int = TLS_PORT,
-                now: dt.datetime | None = None) -> str:
-    """The seed's text; ValueError names a value that would not load."""
-    problem = fqdn_problem(fqdn)
-    if problem:
-        raise ValueError(f"sbc.fqdn {problem}")
-    try:
-        address = ipaddress.IPv4Address(public_ip)
-    except ValueError:
-        raise ValueError(f"sbc.public_ip must be an IPv4 address (got {public_ip!r})") from None
-    when = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    template = resources.files(__package__).joinpath("seed.yaml.j2").read_text("utf-8")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             autoescape=False)
-    return env.from_string(template).render(fqdn=normalise_name(fqdn), public_ip=address,
-                                            tls_port=tls_port, when=when)
+def render_seed(fqdn: str, public_ip: str) -> str:
+    """The seed's text: the shipped file with the answers set through the settings model
+    (`config.change`, the code behind `sbc config set`); ValueError names a bad answer."""
+    template = resources.files(__package__).joinpath("seed.yaml").read_text("utf-8")
+    editor = Editor(SEED_NAME, template)
+    editor.set("sbc.fqdn", fqdn)
+    editor.set("sbc.public_ip", public_ip)
+    _refuse(editor.errors)
+    config, log = parse(SEED_NAME, editor.text)
+    _refuse([issue for issue in log.issues if issue.is_error])
+    assert config is not None
+    return editor.text
+
+
+def _refuse(errors: list[ConfigIssue]) -> None:
+    if errors:
+        raise ValueError("; ".join(f"{e.field}: {e.message}" for e in errors))
 
 
 def seed(path: Path, fqdn: str, public_ip: str, *, data_dir: Path | None = None,
          system_store: Path | None = SYSTEM_STORE) -> SeedResult:
     """Write the seed at `path` unless a file is there; build the CA bundle if missing.
 
-    Raises ValueError or ConfigError (nothing written) for values that would not load.
+    Raises ValueError (nothing written) for answers that would not load.
     """
     paths = CertPaths(data_dir or path.parent)
     bundle = None
@@ -78,7 +78,6 @@ def seed(path: Path, fqdn: str, public_ip: str, *, data_dir: Path | None = None,
     if path.exists():
         return SeedResult(path, False, bundle)
     text = render_seed(fqdn, public_ip)
-    loads(text, str(path))  # the same checks as `sbc check`; raises before any write
     atomic_write(path, text.encode("utf-8"), CONFIG_MODE)
     return SeedResult(path, True, bundle)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -15,15 +15,22 @@ from .values import Parser
 
 REQUIRED = object()
 
+# What a change needs to take effect: the SBC reloads almost everything on SIGHUP;
+# rtpengine reads its file (addresses, ports) only at start, so those need its restart
+# as well; "restart" is for a setting the running SBC cannot take over.
+Effect = Literal["reload", "restart-media", "restart"]
+
 
 @dataclass(frozen=True)
 class Key:
-    """One setting: its YAML name, its parser, its default (REQUIRED if none)."""
+    """One setting: its YAML name, its parser, its default (REQUIRED if none), a line of
+    help and what applying a change to it needs (`Effect`)."""
 
     name: str
     parse: Parser
     default: Any = None
     help: str = ""
+    effect: Effect = "reload"
 
     @property
     def required(self) -> bool:

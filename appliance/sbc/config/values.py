@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,53 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _E164 = re.compile(r"^\+[1-9][0-9]{5,14}$")
 # RFC 3261 §25.1: header field name = token.
 _TOKEN = re.compile(r"^[A-Za-z0-9.!%*_+`'~-]+$")
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """What a parser accepts, in words and numbers, for `sbc config show`, help texts and
+    the property tests (which generate valid values from it)."""
+
+    kind: str  # integer, boolean, choice, text, ip, network, fqdn, host, e164, path, list, ...
+    lo: int | None = None
+    hi: int | None = None
+    unit: str = ""
+    options: tuple[str, ...] = ()
+    version: int | None = None
+    max_len: int | None = None
+    item: ValueType | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "integer":
+            return f"{self.lo}..{self.hi}" + (f" {self.unit}" if self.unit else "")
+        if self.options:
+            return " | ".join(self.options)
+        if self.kind == "ip":
+            return f"IPv{self.version} address" if self.version else "IP address"
+        if self.kind == "list" and self.item is not None:
+            return f"list of {self.item}"
+        return self.kind
+
+
+# Parser -> what it accepts. Weak keys: some parsers make helpers per call (file_path).
+_TYPES: weakref.WeakKeyDictionary[Parser, ValueType] = weakref.WeakKeyDictionary()
+YAML_VALUE = ValueType("yaml")
+IP_PORT = "IP:PORT"  # a socket written as one text, such as media.rtpengine
+
+
+def typed(value_type: ValueType) -> Callable[[Parser], Parser]:
+    """Record what a parser accepts (see `value_type`)."""
+
+    def mark(parser: Parser) -> Parser:
+        _TYPES[parser] = value_type
+        return parser
+
+    return mark
+
+
+def value_type(parser: Parser) -> ValueType:
+    """What `parser` accepts; YAML_VALUE for parsers nobody described (nested sections)."""
+    return _TYPES.get(parser, YAML_VALUE)
 
 
 def _plain_text(doc: Doc, node: Node, path: str) -> str | Any:
@@ -51,7 +100,7 @@ def text(*, allow_empty: bool = False, max_len: int = 1024, multiline: bool = Fa
             return doc.error(node, path, "must be one line (no line breaks or NUL)")
         return value
 
-    return parse
+    return typed(ValueType("text", max_len=max_len))(parse)
 
 
 def integer(lo: int, hi: int, unit: str = "") -> Parser:
@@ -65,9 +114,10 @@ def integer(lo: int, hi: int, unit: str = "") -> Parser:
             return doc.error(node, path, f"must be between {lo} and {hi}{suffix} (got {value})")
         return value
 
-    return parse
+    return typed(ValueType("integer", lo, hi, unit))(parse)
 
 
+@typed(ValueType("boolean"))
 def boolean(doc: Doc, node: Node, path: str) -> Any:
     if not isinstance(node, yaml.ScalarNode) or node.tag != BOOL_TAG:
         return doc.error(node, path, f"must be true or false (got {describe(node)})")
@@ -83,14 +133,18 @@ def choice(options: Sequence[str]) -> Parser:
             return doc.error(node, path, f"must be one of {', '.join(options)} (got {value!r})")
         return value.lower()
 
-    return parse
+    return typed(ValueType("choice", options=tuple(options)))(parse)
 
 
 transport = choice(TRANSPORTS)
 
 
+_PORT = integer(1, 65535)
+
+
+@typed(ValueType("integer", 1, 65535))
 def port(doc: Doc, node: Node, path: str) -> Any:
-    return integer(1, 65535)(doc, node, path)
+    return _PORT(doc, node, path)
 
 
 def is_ip(value: str) -> bool:
@@ -123,6 +177,7 @@ def normalise_name(value: str) -> str:
     return value.lower().rstrip(".")
 
 
+@typed(ValueType("fqdn"))
 def fqdn(doc: Doc, node: Node, path: str) -> Any:
     value = _plain_text(doc, node, path)
     if value is INVALID:
@@ -131,6 +186,7 @@ def fqdn(doc: Doc, node: Node, path: str) -> Any:
     return doc.error(node, path, problem) if problem else normalise_name(value)
 
 
+@typed(ValueType("host"))
 def host(doc: Doc, node: Node, path: str) -> Any:
     """A peer: DNS name or IP literal (IPv6 with or without brackets)."""
     value = _plain_text(doc, node, path)
@@ -159,9 +215,10 @@ def ip_address(*, version: int | None = None) -> Parser:
             return doc.error(node, path, f"must be an IPv{version} address (got {value!r})")
         return addr
 
-    return parse
+    return typed(ValueType("ip", version=version))(parse)
 
 
+@typed(ValueType("network"))
 def network(doc: Doc, node: Node, path: str) -> Any:
     """CIDR such as 52.112.0.0/14; a bare address means that one host."""
     value = _plain_text(doc, node, path)
@@ -178,6 +235,7 @@ def network(doc: Doc, node: Node, path: str) -> Any:
     return loose
 
 
+@typed(ValueType("e164"))
 def e164(doc: Doc, node: Node, path: str) -> Any:
     value = _plain_text(doc, node, path)
     if value is INVALID:
@@ -188,6 +246,7 @@ def e164(doc: Doc, node: Node, path: str) -> Any:
     return compact
 
 
+@typed(ValueType("header name"))
 def header_name(doc: Doc, node: Node, path: str) -> Any:
     value = _plain_text(doc, node, path)
     if value is INVALID:
@@ -197,6 +256,7 @@ def header_name(doc: Doc, node: Node, path: str) -> Any:
     return value
 
 
+@typed(ValueType("path"))
 def file_path(doc: Doc, node: Node, path: str) -> Any:
     """A path; relative paths are taken from the config file's folder (labs, examples)."""
     value = text()(doc, node, path)
@@ -215,7 +275,7 @@ def list_of(item: Parser, *, allow_empty: bool = True) -> Parser:
         out = [item(doc, sub, child(path, i)) for i, sub in enumerate(node.value)]
         return INVALID if any(v is INVALID for v in out) else tuple(out)
 
-    return parse
+    return typed(ValueType("list", item=value_type(item)))(parse)
 
 
 networks = list_of(network)
