@@ -9,6 +9,7 @@ ways over mutual TLS, with the same process and the carrier's registration untou
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from .sbcproc import (
     Pki,
     Ports,
     free_port,
+    sbc_yaml,
     wait_until,
 )
 from .tlsrelay import TlsRelay
@@ -33,17 +35,11 @@ from .tlsrelay import TlsRelay
 pytestmark = pytest.mark.peers
 
 
-def _config(data: Path, ports: Ports, registrar: int, teams: int) -> str:
-    return (
-        "sbc:\n"
-        f"  fqdn: {FQDN}\n"
-        "  public_ip: 127.0.0.1\n"
-        "  listen:\n"
-        f"    - {{transport: udp, address: 127.0.0.1, port: {ports.udp}}}\n"
-        f"    - {{transport: tcp, address: 127.0.0.1, port: {ports.tcp}}}\n"
-        f"    - {{transport: tls, address: 127.0.0.1, port: {ports.tls}}}\n"
-        f"  tls: {{cert: {data}/sbc.crt, key: {data}/sbc.key, ca_bundle: {data}/ca.pem}}\n"
-        "connections:\n"
+def _config(pki: Pki, data: Path, ports: Ports, registrar: int, teams: int) -> str:
+    """Certificate files in `data`, none of them there yet; the CA store built there."""
+    files = dataclasses.replace(pki, sbc_cert=data / "sbc.crt", sbc_key=data / "sbc.key",
+                                ca=data / "ca.pem")
+    connections = (
         "  - name: Telekom\n"
         "    profile: telekom-deutschlandlan\n"
         f'    line_number: "{LINE}"\n'
@@ -54,12 +50,11 @@ def _config(data: Path, ports: Ports, registrar: int, teams: int) -> str:
         "  - name: Teams\n"
         "    profile: teams-generic\n"
         "    allowlist: [127.0.0.1/32]\n"
-        "hosts:\n"
-        f"  reg.sip-trunk.telekom.de: 127.0.0.1:{registrar}\n"
-        f"  {TEAMS[0]}: 127.0.0.1:{teams}\n"
-        f"  {TEAMS[1]}: 127.0.0.1:{free_port()}\n"
-        f"  {TEAMS[2]}: 127.0.0.1:{free_port()}\n"
     )
+    hosts = {"reg.sip-trunk.telekom.de": f"127.0.0.1:{registrar}",
+             TEAMS[0]: f"127.0.0.1:{teams}", TEAMS[1]: f"127.0.0.1:{free_port()}",
+             TEAMS[2]: f"127.0.0.1:{free_port()}"}
+    return sbc_yaml(files, ports, connections=connections, hosts=hosts)
 
 
 def _cli_ok(sbc: object, *args: str) -> str:
@@ -81,7 +76,7 @@ def test_carrier_runs_before_the_certificate_and_teams_comes_up_on_import(
                "-set", "password", PASSWORD, "-set", "line", LINE)
     # The trust store as seeded on the appliance: system roots + Microsoft's + the lab CA
     # that stands in for Microsoft's and the carrier's.
-    sbc = procs.sbc(_config(data, ports, registrar_port, relay_tls), options_interval=2)
+    sbc = procs.sbc(_config(pki, data, ports, registrar_port, relay_tls), options_interval=2)
     _cli_ok(sbc, "cert", "add-ca", str(pki.ca), "--data-dir", str(data))
 
     # Before the certificate: no TLS listener, Teams waits, the carrier registers.
@@ -119,7 +114,8 @@ def test_carrier_runs_before_the_certificate_and_teams_comes_up_on_import(
                          "-set", "fqdn", FQDN, "-set", "tls_port", str(ports.tls))
         sbc.signal(signal.SIGHUP)
         wait_until(lambda: sbc.status()["tls"]["active"], 10, "the TLS side to come up")
-        assert f"tls 127.0.0.1:{ports.tls}" in sbc.status()["sbc"]["listening"]
+        wait_until(lambda: f"tls 127.0.0.1:{ports.tls}" in sbc.status()["sbc"]["listening"],
+                   10, "the TLS listener")
         assert sbc.connection("Teams1")["waiting"] is None
         assert uas.wait() == 0, uas.report()
         wait_until(lambda: "Teams1: OPTIONS status up (200 OK, rtt" in sbc.output(), 10,

@@ -25,7 +25,7 @@ from .apply import RUNNING_MEDIA_CONF, actions_for, pending_actions, run_actions
 from .change import Editor, Outcome, commit, setting_name
 from .current import current, plain
 from .issues import ConfigIssue
-from .loader import parse
+from .loader import parse, read_text
 from .profiles import ProfileRegistry
 from .settings import CONNECTIONS, Setting, Settings, profiles_dir_of, settings_for
 
@@ -89,14 +89,6 @@ def main(argv: list[str] | None = None) -> int:
 # -- reading ---------------------------------------------------------------------------
 
 
-def _read(path: Path) -> tuple[str | None, ConfigIssue | None]:
-    try:
-        return path.read_text("utf-8"), None
-    except (OSError, UnicodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, ConfigIssue(str(path), None, "", f"cannot read: {reason}")
-
-
 def _registry(args: argparse.Namespace, text: str) -> ProfileRegistry:
     return ProfileRegistry(args.profiles_dir or profiles_dir_of(text, args.config))
 
@@ -130,7 +122,7 @@ def _refused(args: argparse.Namespace, issue: ConfigIssue) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    text, problem = _read(args.config)
+    text, problem = read_text(args.config)
     if text is None:
         assert problem is not None
         return _refused(args, problem)
@@ -218,7 +210,7 @@ def _pairs(args: argparse.Namespace, items: list[str]) -> list[tuple[str, str]] 
 
 def _change(args: argparse.Namespace, edit: Any) -> int:
     """Read, edit through `edit(editor)`, validate, save, apply; answer."""
-    text, problem = _read(args.config)
+    text, problem = read_text(args.config)
     if text is None:
         assert problem is not None
         return _refused(args, problem)
@@ -300,7 +292,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    text, problem = _read(args.config)
+    text, problem = read_text(args.config)
     if text is None:
         assert problem is not None
         return _refused(args, problem)

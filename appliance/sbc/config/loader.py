@@ -297,7 +297,8 @@ def _downgrade_unused_profiles(log: IssueLog, registry: ProfileRegistry, used: s
             )
 
 
-def _read(path: Path) -> tuple[str | None, ConfigIssue | None]:
+def read_text(path: Path) -> tuple[str | None, ConfigIssue | None]:
+    """The file's text, or the issue saying why it cannot be read (for every reader)."""
     try:
         return path.read_text("utf-8"), None
     except (OSError, UnicodeError) as exc:
@@ -309,7 +310,7 @@ def inspect(
     path: str | Path, *, profiles_dir: Path | None = None, require_files: bool = False
 ) -> tuple[Config | None, list[ConfigIssue]]:
     """The Config (None if any error) and every issue, errors first."""
-    text, problem = _read(Path(path))
+    text, problem = read_text(Path(path))
     if text is None:
         assert problem is not None
         return None, [problem]
@@ -331,7 +332,7 @@ def load_config(
 
     `require_files=True` (for `sbc run`) turns missing certificate files into errors.
     """
-    text, problem = _read(Path(path))
+    text, problem = read_text(Path(path))
     if text is None:
         assert problem is not None
         raise ConfigError([problem])
