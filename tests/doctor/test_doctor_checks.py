@@ -372,7 +372,7 @@ def test_no_options_from_microsoft() -> None:
 def test_no_options_from_microsoft_right_after_the_start() -> None:
     f = finding(_no_options_in(NOW - 30), "teams.options_in")
     assert f.level == "warn"
-    assert f.message == "None yet; the SBC started 30 s ago."
+    assert f.message == "Not received yet; the SBC started 30 s ago."
     assert f.action == ("Wait until OPTIONS to Teams are answered, then run `sbc doctor` "
                         "again.")
 
@@ -385,7 +385,7 @@ def test_no_options_from_microsoft_while_teams_waits() -> None:
             conn["waiting"] = "waiting for a certificate"
     f = finding(facts, "teams.options_in")
     assert f.level == "warn"
-    assert f.message == "None: the Teams connections are not started."
+    assert f.message == "Not expected yet: the Teams connections are not started."
     assert f.action == "Fix what they wait for (see above), then run `sbc doctor` again."
 
 

@@ -149,13 +149,13 @@ def options_in_findings(facts: Facts, doc: dict[str, Any]) -> list[Finding]:
               f"(`sbc teams-setup`) and that TCP {port} is open from "
               f"{' and '.join(MS_RANGES)}.")
     if not seen and all(c.get("waiting") for c in teams):
-        return [warn(id, title, "None: the Teams connections are not started.",
+        return [warn(id, title, "Not expected yet: the Teams connections are not started.",
                      "Fix what they wait for (see above), then run `sbc doctor` again.",
                      "connections")]
     if not seen:
         started = doc.get("started")
         if isinstance(started, int | float) and facts.now - started < DEMOTED_AFTER:
-            return [warn(id, title, "None yet; the SBC started "
+            return [warn(id, title, "Not received yet; the SBC started "
                          f"{_age(facts.now - started)} ago.",
                          "Wait until OPTIONS to Teams are answered, then run `sbc doctor` "
                          "again.", "connections")]
