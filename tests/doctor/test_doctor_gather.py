@@ -86,6 +86,8 @@ def test_lookup_skips_the_template_name_and_bad_names() -> None:
     assert g.lookup_fqdn("sbc.example.com").skipped == ("sbc.example.com is the template's "
                                                         "example name")
     assert g.lookup_fqdn("10.1.2.3").skipped == "the name is not a valid FQDN"
+    assert g.lookup_fqdn("sbc1.example.test").skipped == (
+        "sbc1.example.test is a reserved test name (RFC 2606), not in public DNS")
 
 
 @pytest.fixture

@@ -38,6 +38,7 @@ from .facts import (
 )
 
 DNS_TIMEOUT = 3.0
+RESERVED_TLDS = frozenset({"test", "example", "invalid", "localhost"})  # RFC 2606 §2
 COMMAND_TIMEOUT = 5.0
 RTPENGINE_CONF = Path("/run/opensbc-media/rtpengine.conf")
 NOT_CONFIGURED = "not configured yet"
@@ -123,6 +124,10 @@ def lookup_fqdn(fqdn: str, timeout: float = DNS_TIMEOUT) -> DnsFacts:
         return DnsFacts(fqdn, skipped="the name is not a valid FQDN")
     if placeholder_reason(name):
         return DnsFacts(fqdn, skipped=f"{name} is the template's example name")
+    if name.rpartition(".")[2] in RESERVED_TLDS:
+        # Never in public DNS, so asking would only send the name off the box (labs, tests).
+        return DnsFacts(fqdn, skipped=f"{name} is a reserved test name (RFC 2606), not in "
+                                      "public DNS")
     import dns.asyncresolver
 
     from ..resolve import DnsFailure, DnsLookup, NxDomain
