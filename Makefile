@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PHASE := tools/phase
 export PHASE_LOG := build/phases.log
 
-.PHONY: all iso test lint unit boot bench clean distclean venv deps
+.PHONY: all iso test lint unit boot bench clean distclean venv deps cockpit
 
 all: iso
 
@@ -24,7 +24,20 @@ venv: $(STAMP)
 deps:
 	tools/host-deps build test
 
-iso: $(STAMP)
+# The web console page (appliance/cockpit): npm ci when package-lock.json is newer than
+# node_modules, then esbuild (build.js) writes appliance/cockpit/dist/opensbc.
+COCKPIT := appliance/cockpit
+COCKPIT_MODULES := $(COCKPIT)/node_modules/.package-lock.json
+
+$(COCKPIT_MODULES): $(COCKPIT)/package-lock.json $(COCKPIT)/package.json
+	tools/host-deps build
+	cd $(COCKPIT) && npm ci --no-audit --no-fund
+	touch $@
+
+cockpit: $(COCKPIT_MODULES)
+	cd $(COCKPIT) && NODE_ENV=production node build.js
+
+iso: $(STAMP) cockpit
 	@mkdir -p build
 	tools/host-deps build
 	$(PY) build.py
@@ -33,7 +46,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy appliance/sbc installer firstboot imagebuild benchmarks build.py
 
-unit: $(STAMP)
+unit: $(STAMP) cockpit
 	$(VENV)/bin/pytest -m "not boot" -q
 
 boot: $(STAMP)
@@ -53,7 +66,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis $(COCKPIT)/dist
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(COCKPIT)/node_modules

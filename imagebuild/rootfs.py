@@ -22,7 +22,7 @@ from pathlib import Path
 
 from passlib.hash import sha512_crypt
 
-from .run import ROOT_HINT, run
+from .run import ROOT_HINT, die, run
 from .settings import ROOT, Settings
 
 log = logging.getLogger("build")
@@ -44,14 +44,30 @@ def _digest(keys: Iterable[str], tops: Iterable[Path]) -> str:
         for path in files:
             if "__pycache__" in path.parts or path.suffix == ".pyc":
                 continue
-            h.update(str(path.relative_to(ROOT)).encode() + b"\0")
+            name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+            h.update(str(name).encode() + b"\0")
             h.update(oct(path.stat().st_mode & 0o111).encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
+COCKPIT_PAGE = "opensbc/index.js"  # under settings.cockpit_dir, written by build.js
+
+
+def cockpit_page(settings: Settings) -> Path:
+    """The built web console page; the build stops here when it is not there."""
+    page = settings.cockpit_dir / COCKPIT_PAGE
+    if not page.is_file():
+        raise die(f"the web console page is not built: {page} is missing",
+                  hint="run `make cockpit` (npm ci and node build.js in appliance/cockpit); "
+                  "`make iso` does it first")
+    return page.parent
+
+
 def os_digest(settings: Settings) -> str:
-    """What the diskimage-builder run depends on."""
+    """What the diskimage-builder run depends on (the built page, not its sources: a
+    page change rebuilds the OS layer, a rebuild with the same output does not)."""
+    cockpit_page(settings)
     keys = (settings.release, settings.mirror, settings.security_mirror, settings.version,
             settings.root_password)
     return _digest(keys, (settings.elements_dir, settings.overlay_dir, settings.cockpit_dir))

@@ -42,7 +42,9 @@ class Settings:
     dist_dir: Path = ROOT / "dist"
     elements_dir: Path = ROOT / "appliance" / "rootfs" / "elements"
     overlay_dir: Path = ROOT / "appliance" / "rootfs" / "overlay"
-    cockpit_dir: Path = ROOT / "appliance" / "cockpit"
+    # The web console page as built by `make cockpit` (appliance/cockpit/build.js writes
+    # dist/opensbc/); the element installs dist/opensbc as /usr/share/cockpit/opensbc.
+    cockpit_dir: Path = ROOT / "appliance" / "cockpit" / "dist"
 
     @property
     def cache_dir(self) -> Path:

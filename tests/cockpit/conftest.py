@@ -1,4 +1,7 @@
-"""The Cockpit page under cockpit-ws (local session, loopback) and headless Chromium."""
+"""The Cockpit page under cockpit-ws (local session, loopback) and headless Chromium.
+
+The page is built first (`built_page`: npm ci and node build.js when dist/opensbc is
+missing or older than src/, as `make cockpit` does); a build failure fails the tests."""
 
 from __future__ import annotations
 
@@ -14,24 +17,40 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cptest_rig import CHROMIUM, COCKPIT_WS, HERE, PACKAGE, REPO, Cockpit, missing  # noqa: E402
+from cptest_rig import (  # noqa: E402
+    CHROMIUM,
+    COCKPIT_WS,
+    HERE,
+    PACKAGE,
+    REPO,
+    Cockpit,
+    build,
+    missing,
+)
 from cptest_webdriver import Browser, free_port, http_ok, wait_for  # noqa: E402
 
 
-@pytest.fixture
-def cockpit(tmp_path: Path) -> Iterator[Cockpit]:
+@pytest.fixture(scope="session")
+def built_page() -> Path:
     reason = missing()
     if reason:
         pytest.skip(reason)
+    build()
+    return PACKAGE
+
+
+@pytest.fixture
+def cockpit(tmp_path: Path, built_page: Path) -> Iterator[Cockpit]:
     share = tmp_path / "share/cockpit"
     share.mkdir(parents=True)
-    (share / "opensbc").symlink_to(PACKAGE)  # as ~/.local/share/cockpit/opensbc
+    (share / "opensbc").symlink_to(built_page)  # as ~/.local/share/cockpit/opensbc
     config = tmp_path / "sbc.yaml"
     shutil.copy(REPO / "examples/appliance.yaml", config)
     trace = tmp_path / "trace/sip.pcap"
     status = json.loads((HERE / "data/sbc-status.json").read_text())
     status["trace"]["path"] = str(trace)
     (tmp_path / "status.json").write_text(json.dumps(status))
+    shutil.copy(HERE / "data/sbc-doctor.json", tmp_path / "doctor.json")
     port = free_port()
     env = {
         "PATH": f"{HERE / 'fakes'}:{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -41,6 +60,7 @@ def cockpit(tmp_path: Path) -> Iterator[Cockpit]:
         "XDG_CONFIG_DIRS": str(tmp_path),  # not the host's /etc/cockpit
         "FAKE_SBC_STATUS": str(tmp_path / "status.json"),
         "FAKE_SBC_LOG": str(tmp_path / "calls.log"),
+        "FAKE_SBC_DOCTOR": str(tmp_path / "doctor.json"),
         "OPENSBC_CONFIG": str(config),
         "PYTHONPATH": str(REPO),
     }
@@ -52,7 +72,8 @@ def cockpit(tmp_path: Path) -> Iterator[Cockpit]:
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: http_ok(f"{base}/cockpit/login"), 30, "cockpit-ws start")
         yield Cockpit(f"{base}/cockpit/@localhost/opensbc/index.html", config,
-                      tmp_path / "calls.log", trace, tmp_path / "status.json")
+                      tmp_path / "calls.log", trace, tmp_path / "status.json",
+                      tmp_path / "doctor.json")
     finally:
         ws.terminate()
         try:
@@ -77,4 +98,4 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
 
 
 def pytest_configure() -> None:
-    os.environ.setdefault("OPENSBC_SCREENSHOTS", str(REPO / "build/cockpit"))
+    os.environ.setdefault("OPENSBC_SCREENSHOTS", str(REPO / "build/screenshots"))

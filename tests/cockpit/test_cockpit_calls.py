@@ -13,7 +13,7 @@ from cptest_rig import HERE, Cockpit
 from cptest_webdriver import Browser, wait_for
 from sbc.status import public_json
 
-SHOTS = Path(os.environ.get("OPENSBC_SCREENSHOTS", "build/cockpit"))
+SHOTS = Path(os.environ.get("OPENSBC_SCREENSHOTS", "build/screenshots"))
 CALL_ROWS = "#calls-table tbody tr"
 NOON = 1_748_779_200.0  # 2025-06-01T12:00:00Z, the fixture's generated_at
 
@@ -24,17 +24,17 @@ def fixture() -> dict[str, Any]:
 
 
 def load(browser: Browser, cockpit: Cockpit) -> None:
-    browser.open(cockpit.url)
+    browser.open(cockpit.section("overview"))
     wait_for(lambda: "Loading" not in browser.text("#calls-counters")
-             and browser.script("return document.querySelectorAll('#status tbody tr').length"),
-             30, "status loaded")
+             and browser.script("return document.querySelectorAll('#status-compact tbody tr')"
+                                ".length"), 30, "status loaded")
 
 
 def call_cells(browser: Browser) -> dict[str, list[tuple[str, str, str]]]:
-    """call id -> [(text, class, title)] per column, read from the page."""
+    """call id -> [(text, level, title)] per column, read from the page."""
     rows = browser.script(
         "return Array.from(document.querySelectorAll(arguments[0])).map(tr => [tr.dataset.call, "
-        "Array.from(tr.cells).map(td => [td.textContent, td.className, td.title])])",
+        "Array.from(tr.cells).map(td => [td.textContent, td.dataset.level || '', td.title])])",
         CALL_ROWS)
     return {name: [tuple(c) for c in row] for name, row in rows}
 
@@ -67,7 +67,8 @@ def test_fixture_calls_are_what_public_json_makes() -> None:
 
 def test_calls_table_and_counters(browser: Browser, cockpit: Cockpit) -> None:
     load(browser, cockpit)
-    browser.screenshot(SHOTS / "sbc-page-calls.png")
+    browser.script("document.querySelector('#calls').scrollIntoView()")
+    browser.screenshot(SHOTS / "overview-calls.png")
     assert browser.text("#calls-counters") == (
         "3 attempted · 2 answered · 2 active · failed: declined 1")
     table = call_cells(browser)
@@ -81,12 +82,13 @@ def test_calls_table_and_counters(browser: Browser, cockpit: Cockpit) -> None:
         ("anonymous", "", ""), ("+4989555", "", ""), ("ringing", "warn", ""),
         ("outbound", "", ""), ("(0:15)", "", "since 2025-06-01 11:59:45 UTC")]
     assert table["d2e3f4a5b6c7"][5][0] == "Teams1 127.0.0.1:30008 ↔ Telekom (early)"
-    assert browser.text("#calls-note") == ""
-    # the headers match the connection table's look: same table styling
+    assert not browser.script("return document.querySelector('#calls-empty')")
+    # the headers match the connection table's look: both are PatternFly tables
     assert browser.script(
         "return getComputedStyle(document.querySelector('#calls-table th')).fontWeight"
     ) == browser.script(
-        "return getComputedStyle(document.querySelector('#status th')).fontWeight")
+        "return getComputedStyle(document.querySelector('#status-compact th')).fontWeight")
+    assert "pf-v5-c-table" in browser.property("#calls-table", "className")
 
 
 def test_no_active_calls(browser: Browser, cockpit: Cockpit) -> None:
@@ -98,8 +100,8 @@ def test_no_active_calls(browser: Browser, cockpit: Cockpit) -> None:
     load(browser, cockpit)
     assert browser.text("#calls-counters") == (
         "5 attempted · 4 answered · 0 active · failed: busy 1 · dropped: no-rtp 1")
-    assert browser.text("#calls-note") == "No active calls."
-    assert browser.property("#calls-table", "hidden") is True
+    assert browser.text("#calls-empty") == "No active calls"
+    assert not browser.script("return document.querySelector('#calls-table')")
     assert call_cells(browser) == {}
 
 
@@ -109,11 +111,12 @@ def test_status_of_an_sbc_without_calls(browser: Browser, cockpit: Cockpit) -> N
     cockpit.status.write_text(json.dumps(doc))
     load(browser, cockpit)
     assert browser.text("#calls-counters") == "This SBC version does not report calls."
-    assert browser.property("#calls-table", "hidden") is True
-    assert browser.text("#calls-note") == ""
+    assert not browser.script("return document.querySelector('#calls-table')")
+    assert not browser.script("return document.querySelector('#calls-empty')")
     # the rest of the page is unaffected
-    assert len(browser.script("return document.querySelectorAll('#status tbody tr')")) == 3
-    assert browser.text("#trace-state") == "stopped"
+    assert len(browser.script("return document.querySelectorAll('#status-compact tbody tr')")) == 3
+    browser.open(cockpit.section("trace"))
+    wait_for(lambda: browser.text("#trace-state") == "stopped", 30, "trace state")
 
 
 def test_broken_call_data_is_shown_as_far_as_it_goes(browser: Browser,

@@ -1,0 +1,74 @@
+/* The SBC page: a PatternFly Page with one section per task, chosen by Cockpit's URL
+ * (cockpit.location: /opensbc#/voip). The status and the readiness report are loaded
+ * here and handed to the sections that show them. */
+/* global cockpit */
+import React, { useCallback, useEffect, useState } from 'react';
+import { Nav, NavItem, NavList, Page, PageSection } from '@patternfly/react-core';
+
+import * as sbc from './sbc.js';
+import { Overview } from './overview.jsx';
+import { ConnectionsPage } from './connections.jsx';
+import { VoipPage } from './voip.jsx';
+import { CertificatesPage } from './certificates.jsx';
+import { TracePage } from './trace.jsx';
+import { LogPage } from './log.jsx';
+import { TeamsPage } from './teams.jsx';
+
+export const SECTIONS = [
+    { id: 'overview', label: 'Overview', Component: Overview },
+    { id: 'connections', label: 'Connections', Component: ConnectionsPage },
+    { id: 'voip', label: 'VoIP parameters', Component: VoipPage },
+    { id: 'certificates', label: 'Certificates', Component: CertificatesPage },
+    { id: 'trace', label: 'Trace', Component: TracePage },
+    { id: 'log', label: 'Log', Component: LogPage },
+    { id: 'teams', label: 'Teams', Component: TeamsPage },
+];
+
+const REFRESH_MS = 10000;
+
+function sectionFromLocation() {
+    const first = cockpit.location.path[0];
+    return SECTIONS.some(s => s.id === first) ? first : 'overview';
+}
+
+export function App() {
+    const [section, setSection] = useState(sectionFromLocation());
+    const [status, setStatus] = useState(null); // the last `sbc status --json` result
+    const [doctor, setDoctor] = useState(null); // the last `sbc doctor --json` result
+
+    const loadStatus = useCallback(() => sbc.status().then(setStatus), []);
+    const loadDoctor = useCallback(() => sbc.doctor().then(setDoctor), []);
+
+    useEffect(() => {
+        const changed = () => setSection(sectionFromLocation());
+        cockpit.addEventListener('locationchanged', changed);
+        loadStatus();
+        loadDoctor();
+        const timer = window.setInterval(loadStatus, REFRESH_MS);
+        cockpit.transport.wait(() => document.body.setAttribute('data-ready', '1'));
+        return () => {
+            cockpit.removeEventListener('locationchanged', changed);
+            window.clearInterval(timer);
+        };
+    }, [loadStatus, loadDoctor]);
+
+    const current = SECTIONS.find(s => s.id === section);
+    const shared = { status, doctor, loadStatus, loadDoctor };
+    return (
+        <Page id="opensbc" data-section={section}>
+            <PageSection type="nav" variant="light" padding={{ default: 'noPadding' }}>
+                <Nav variant="tertiary" aria-label="SBC sections" id="sections">
+                    <NavList>
+                        {SECTIONS.map(s => (
+                            <NavItem key={s.id} itemId={s.id} isActive={s.id === section}
+                                     to={'#/' + s.id} data-section={s.id}>
+                                {s.label}
+                            </NavItem>
+                        ))}
+                    </NavList>
+                </Nav>
+            </PageSection>
+            <current.Component key={section} {...shared} />
+        </Page>
+    );
+}
