@@ -72,7 +72,7 @@ def test_template_values_are_not_configured_yet() -> None:
                                    "placeholder; enter this box's own value",
     }
     telekom = config.connection("Telekom")
-    assert config.unconfigured_for(telekom) == ("connections[0].password",)
+    assert config.unconfigured_for(telekom) == ("connections.Telekom.password",)
     assert config.unconfigured_for(config.connection("Teams2")) == ("sbc.fqdn",)
 
 

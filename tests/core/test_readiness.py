@@ -82,6 +82,6 @@ def test_template_values_make_their_connection_wait(tmp_path: Path) -> None:
     config = _config(tmp_path, fqdn="sbc.example.com", password="CHANGE-ME")
     up = TlsState(None, None)
     assert waiting_reason(config, config.connection("Telekom"), up) == (
-        "not configured yet: connections[0].password")
+        "not configured yet: connections.Telekom.password")
     assert waiting_reason(config, config.connection("Teams1"), up) == (
         "not configured yet: sbc.fqdn")

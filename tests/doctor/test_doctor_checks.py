@@ -305,7 +305,7 @@ def test_teams1_to_3_waiting_for_the_same_reason_are_one_finding() -> None:
 
 
 def test_connection_waiting_for_values() -> None:
-    why = "not configured yet: connections[0].password"
+    why = "not configured yet: connections.Telekom.password"
     f = finding(with_conn("Telekom", "carrier", waiting=why, registration=None),
                 "carrier.registration.Telekom")
     assert f.level == "fail"

@@ -262,10 +262,12 @@ class Config:
     unconfigured: tuple[tuple[str, str], ...] = ()
 
     def unconfigured_for(self, conn: Connection) -> tuple[str, ...]:
-        """Stand-in fields that keep `conn` from working: its own entry's, and sbc.fqdn
-        for Teams, which admits a trunk only by the FQDN in our Contact and certificate."""
+        """Stand-in fields that keep `conn` from working, as `sbc config set` names them
+        (connections.Telekom.password): its own entry's, and sbc.fqdn for Teams, which
+        admits a trunk only by the FQDN in our Contact and certificate."""
         prefixes = (conn.entry + ".", conn.entry + "[")
-        own = [path for path, _ in self.unconfigured if path.startswith(prefixes)]
+        own = [f"connections.{conn.group}{path[len(conn.entry):]}"
+               for path, _ in self.unconfigured if path.startswith(prefixes)]
         if conn.kind == "teams" and any(path == "sbc.fqdn" for path, _ in self.unconfigured):
             own.insert(0, "sbc.fqdn")
         return tuple(own)

@@ -5,7 +5,8 @@ carrier first, Teams once a certificate is imported. So a missing or unusable
 certificate does not stop `sbc run`; it switches off the TLS listeners and the
 connections over TLS, each with the reason shown in `sbc status`, and a reload with
 a good certificate brings them up. A connection whose values are still the template's
-waits too ("not configured yet"), instead of failing at its peer.
+waits too ("not configured yet: connections.Telekom.password"), instead of failing at
+its peer.
 """
 
 from __future__ import annotations
