@@ -3,6 +3,7 @@
     sbc run --config /data/sbc.yaml      run in the foreground (systemd: opensbc.service)
     sbc check --config F                 validate a config file
     sbc config show|set|add|remove|apply the settings, by name, validated and applied
+    sbc config profiles                  the provider profiles and the fields each takes
     sbc doctor [--json]                  what is ready and what to do next
     sbc teams-setup                      the Teams PowerShell for this box
     sbc status [--json]                  what the running SBC reports

@@ -1,14 +1,20 @@
-/* Connections (registration, OPTIONS out and in, peer certificate, the reason when one
- * is down) and calls (counters, active calls), from `sbc status --json`. */
-import React from 'react';
+/* Connections: the entries of sbc.yaml with "Add connection", Edit and Remove (from
+ * `sbc config profiles --json` and `sbc config show --json`, changed through `sbc config
+ * add|set|remove --json`), and their state (registration, OPTIONS out and in, peer
+ * certificate, the reason when one is down) and calls (counters, active calls) from
+ * `sbc status --json`. */
+import React, { useCallback, useEffect, useState } from 'react';
 import {
-    Button, Card, CardBody, CardHeader, CardTitle, EmptyState, EmptyStateBody,
-    EmptyStateHeader, PageSection, Stack, StackItem, Text, Title,
+    Alert, AlertActionCloseButton, Button, Card, CardBody, CardHeader, CardTitle, EmptyState,
+    EmptyStateBody, EmptyStateHeader, PageSection, Stack, StackItem, Text, Title,
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 
+import * as sbc from './sbc.js';
 import { StateLabel, StatusProblem } from './common.jsx';
-import { callRows, countersText, formatTime, statusRows } from './format.js';
+import { callRows, countersText, formatTime, problemText, statusRows } from './format.js';
+import { ConnectionModal } from './connection-form.jsx';
+import { EntriesTable, RemoveModal, entryRows } from './connection-entries.jsx';
 
 const FULL = ['Connection', 'Transport', 'Target', 'Registration', 'OPTIONS out', 'OPTIONS in',
     'Peer certificate'];
@@ -20,8 +26,8 @@ export function ConnectionsTable({ status, compact }) {
         return (
             <EmptyState variant="xs" id="no-connections">
                 <EmptyStateHeader titleText="No connections configured" headingLevel="h3" />
-                <EmptyStateBody>Add the Teams and carrier connections in sbc.yaml
-                    (`sbc config add connection NAME --profile P`).</EmptyStateBody>
+                <EmptyStateBody>Add the Teams and carrier connections under Connections
+                    ("Add connection").</EmptyStateBody>
             </EmptyState>
         );
     }
@@ -97,20 +103,99 @@ export function CallsCard({ status }) {
     );
 }
 
-export function ConnectionsPage({ status, doctor, loadStatus }) {
+/* The entries of sbc.yaml and the profiles, read again after every change. */
+function useConfig() {
+    const [profiles, setProfiles] = useState(null); // `sbc config profiles --json` answer
+    const [shown, setShown] = useState(null); // `sbc config show --json` answer
+    const [problem, setProblem] = useState(null);
+    const load = useCallback(() => Promise.all([sbc.configProfiles(), sbc.configShow()]).then(([p, s]) => {
+        const trouble = [];
+        if (p.json && p.json.ok)
+            setProfiles(p.json);
+        else
+            trouble.push('The connection profiles cannot be read: ' + problemText(p, 'sbc config profiles'));
+        if (s.json && s.json.ok)
+            setShown(s.json);
+        else if (s.json)
+            trouble.push('sbc.yaml cannot be read: ' + s.json.errors.map(e => e.text).join('; '));
+        else
+            trouble.push('sbc.yaml cannot be read: ' + problemText(s, 'sbc config show'));
+        setProblem(trouble.length ? trouble.join(' ') : null);
+    }), []);
+    useEffect(() => { load() }, [load]);
+    return { profiles, shown, problem, load };
+}
+
+export function ConnectionsPage({ status, doctor, loadStatus, loadDoctor }) {
+    const { profiles, shown, problem, load } = useConfig();
+    const [editing, setEditing] = useState(null); // null, {} (add) or an entry row
+    const [removing, setRemoving] = useState(null); // an entry row
+    const [message, setMessage] = useState(null); // {variant, title, items}
+
     const doc = status && status.ok ? status.json : null;
     let note = 'Loading the SBC status ...';
     if (doc) {
-        const sbc = doc.sbc || {};
-        note = (sbc.fqdn ? sbc.fqdn + ': ' : '') + (doc.connections || []).length + ' connections' +
+        const sbcInfo = doc.sbc || {};
+        note = (sbcInfo.fqdn ? sbcInfo.fqdn + ': ' : '') + (doc.connections || []).length + ' connections' +
             (doc.generated_at ? ', as of ' + formatTime(doc.generated_at) : '');
     } else if (status) {
         note = 'No status: the SBC is not running.';
     }
+    const catalog = profiles ? profiles.profiles : [];
+    const rows = shown ? entryRows(shown, catalog) : [];
+
+    // After a save: what happened, the warnings about this connection (the file's other
+    // warnings are the Overview's), and everything read again.
+    const done = (text, answer, name) => {
+        setEditing(null);
+        setRemoving(null);
+        const failed = answer && !answer.ok;
+        const warnings = ((answer && answer.warnings) || []).filter(w =>
+            (w.field || '') === 'connections.' + name || (w.field || '').startsWith('connections.' + name + '.'));
+        setMessage({
+            variant: failed ? 'danger' : (warnings.length ? 'warning' : (answer ? 'success' : 'info')),
+            title: failed ? text + ' Applying failed.' : text,
+            items: [...(failed ? answer.errors : []), ...warnings].map(i => i.text),
+        });
+        if (answer && answer.saved) {
+            load();
+            if (loadStatus)
+                loadStatus();
+            if (loadDoctor)
+                loadDoctor();
+        }
+    };
+
     return (
         <PageSection>
             <Stack hasGutter>
                 <StackItem><StatusProblem status={status} doctor={doctor} /></StackItem>
+                {message &&
+                    <StackItem>
+                        <Alert variant={message.variant} isInline id="connections-message" title={message.title}
+                               actionClose={<AlertActionCloseButton onClose={() => setMessage(null)} />}>
+                            {message.items.length > 0 &&
+                                <ul>{message.items.map((t, i) => <li key={i}>{t}</li>)}</ul>}
+                        </Alert>
+                    </StackItem>}
+                {problem &&
+                    <StackItem><Alert variant="danger" isInline id="config-problem" title={problem} /></StackItem>}
+                <StackItem>
+                    <Card id="connection-entries">
+                        <CardHeader actions={{
+                            actions: <Button variant="primary" id="connection-add" isDisabled={!profiles}
+                                             onClick={() => setEditing({})}>Add connection</Button>,
+                            hasNoOffset: true,
+                        }}>
+                            <CardTitle><Title headingLevel="h2" size="lg">Connections</Title></CardTitle>
+                        </CardHeader>
+                        <CardBody>
+                            {shown
+                                ? <EntriesTable rows={rows} onEdit={setEditing} onRemove={setRemoving} />
+                                : <Text>{problem ? '' : 'Loading sbc.yaml ...'}</Text>}
+                        </CardBody>
+                    </Card>
+                </StackItem>
                 <StackItem>
                     <Card>
                         <CardHeader actions={{
@@ -118,7 +203,7 @@ export function ConnectionsPage({ status, doctor, loadStatus }) {
                                              onClick={() => loadStatus()}>Refresh</Button>,
                             hasNoOffset: true,
                         }}>
-                            <CardTitle><Title headingLevel="h2" size="lg">Connections</Title></CardTitle>
+                            <CardTitle><Title headingLevel="h2" size="lg">Status</Title></CardTitle>
                         </CardHeader>
                         <CardBody>
                             <Stack hasGutter>
@@ -129,6 +214,11 @@ export function ConnectionsPage({ status, doctor, loadStatus }) {
                     </Card>
                 </StackItem>
             </Stack>
+            {editing &&
+                <ConnectionModal profiles={catalog} entry={editing.name ? editing : null}
+                                 onClose={() => setEditing(null)} onDone={done} />}
+            {removing &&
+                <RemoveModal row={removing} onClose={() => setRemoving(null)} onDone={done} />}
         </PageSection>
     );
 }

@@ -46,3 +46,54 @@ export const trace = (action, includeOptions) =>
 export function readFile(path) {
     return cockpit.file(path, { binary: true, superuser: 'try' }).read();
 }
+
+/* --- certificates (`sbc cert ... --json`, `sbc tls-check --json`) ---------------- */
+
+/* runJson with `input` written to the command's stdin (then closed): pasted PEM for
+ * `sbc cert import -` and `sbc cert add-ca -`, without a temporary file. */
+export function runJsonInput(args, input) {
+    return new Promise(resolve => {
+        cockpit.spawn(args, { err: 'message', superuser: 'try' })
+                .input(input)
+                .then((out, message) => resolve({ ok: true, out: out || '', err: message || '' }),
+                      (ex, out) => resolve({
+                          ok: false,
+                          out: out || '',
+                          err: (ex && ex.message) || '',
+                          exitStatus: ex ? ex.exit_status : null,
+                          problem: ex && ex.problem ? ex.problem : null,
+                      }));
+    }).then(result => {
+        let json = null;
+        if (result.out.trim()) {
+            try {
+                json = JSON.parse(result.out);
+            } catch (e) {
+                result.err = result.err || ('not JSON: ' + e.message);
+            }
+        }
+        return { ...result, json };
+    });
+}
+
+export const certShow = () => runJson(['sbc', 'cert', 'show', '--json']);
+export const certCsr = ({ fqdn, sans, org, country }) => runJson([
+    'sbc', 'cert', 'csr', '--json', '--fqdn', fqdn,
+    ...(sans || []).flatMap(s => ['--san', s]),
+    ...(org ? ['--org', org] : []),
+    ...(country ? ['--country', country] : []),
+]);
+export const certImport = (pem, fqdn) =>
+    runJsonInput(['sbc', 'cert', 'import', '-', '--json', ...(fqdn ? ['--fqdn', fqdn] : [])], pem);
+export const certAddCa = pem => runJsonInput(['sbc', 'cert', 'add-ca', '-', '--json'], pem);
+export const tlsCheck = target => runJson(['sbc', 'tls-check', '--json', target]);
+// A new certificate takes effect with a reload (TLS listener and Teams connections).
+export const reloadSbc = () => run(['systemctl', 'reload-or-restart', 'opensbc.service']);
+
+/* Connections (the page's "Add connection", "Edit", "Remove"). */
+export const configProfiles = () => runJson(['sbc', 'config', 'profiles', '--json']);
+export const configShowKey = key => runJson(['sbc', 'config', 'show', '--json', key]);
+export const configAddConnection = (name, profile, assignments) =>
+    runJson(['sbc', 'config', 'add', '--json', 'connection', name, '--profile', profile, ...assignments]);
+export const configRemoveConnection = name =>
+    runJson(['sbc', 'config', 'remove', '--json', 'connection', name]);

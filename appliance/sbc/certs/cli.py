@@ -3,7 +3,13 @@
 `appliance/sbc/cli.py` wires them in with `add_parser(subparsers)` and calls
 `args.func(args)`, which returns the exit status: 0 done, 1 refused or failed (the reason
 is printed), 2 usage error (argparse). `main(argv)` runs them alone, for tests.
-Every path defaults to the appliance's `/data` and follows `--data-dir`.
+Every path defaults to the appliance's `/data` ($OPENSBC_DATA_DIR when set: the web
+console's tests, a lab checkout) and follows `--data-dir`.
+
+`--json` (csr, import, show, add-ca, tls-check) answers on stdout in JSON, also when the
+command refuses: `{"ok": false, "error": {"check", "message", "hint"}}` with exit status 1.
+`sbc cert import -` and `sbc cert add-ca -` read the PEM from stdin (the web page passes
+pasted or uploaded text that way, without a temporary file).
 """
 
 from __future__ import annotations
@@ -11,37 +17,49 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from .assess import assess_installed
 from .bundle import add_ca, build_bundle
 from .csr import DEFAULT_KEY_SIZE, KEY_SIZES, create_csr
 from .errors import CertError
-from .importer import import_certificate
+from .importer import ImportResult, import_certificate
 from .paths import DATA_DIR, SYSTEM_STORE, CertPaths
 from .show import format_text, show_file, show_installed
 from .tlscheck import tls_check
 
 Handler = Callable[[argparse.Namespace], int]
+DATA_DIR_ENV = "OPENSBC_DATA_DIR"
+STDIN = Path("-")
+
+
+def default_data_dir() -> Path:
+    """$OPENSBC_DATA_DIR when set, else the appliance's /data."""
+    return Path(os.environ.get(DATA_DIR_ENV) or DATA_DIR)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `cert` (csr, import, show, add-ca, bundle) and `tls-check`."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--data-dir", type=Path, default=DATA_DIR, help=f"data folder (default {DATA_DIR})"
+        "--data-dir", type=Path, default=default_data_dir(),
+        help=f"data folder (${DATA_DIR_ENV}, else {DATA_DIR})",
     )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="machine-readable output")
 
     cert = subparsers.add_parser("cert", help="the SBC certificate and the CA bundle")
     commands = cert.add_subparsers(dest="cert_command", metavar="COMMAND", required=True)
 
     p = commands.add_parser(
-        "csr", parents=[common], help="make a new key and a certificate signing request"
+        "csr", parents=[common, as_json], help="make a new key and a certificate signing request"
     )
     p.add_argument("--fqdn", required=True, help="the SBC's public FQDN (CN and SAN)")
     p.add_argument("--san", action="append", default=[], help="an extra DNS SAN (repeatable)")
@@ -51,9 +69,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(func=_csr)
 
     p = commands.add_parser(
-        "import", parents=[common], help="check and install a signed certificate and its chain"
+        "import", parents=[common, as_json],
+        help="check and install a signed certificate and its chain",
     )
-    p.add_argument("certificate", type=Path, help="PEM or DER; may hold the chain too")
+    p.add_argument(
+        "certificate", type=Path, help="PEM or DER; may hold the chain too; - reads stdin"
+    )
     p.add_argument("chain", type=Path, nargs="?", help="intermediates (and root), PEM or DER")
     p.add_argument("--key", type=Path, help="the private key, if it was not made on this box")
     p.add_argument("--fqdn", help="the SBC's FQDN (default: the CN of the last CSR)")
@@ -62,18 +83,24 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     p.set_defaults(func=_import)
 
-    p = commands.add_parser("show", parents=[common], help="show the installed certificate")
+    p = commands.add_parser(
+        "show", parents=[common, as_json], help="show the installed certificate"
+    )
     p.add_argument("file", type=Path, nargs="?", help="show this file instead")
     p.add_argument(
         "--fqdn", help="also check that this FQDN is in CN and SAN (default for the installed "
         "certificate: sbc.fqdn of the config)",
     )
-    p.add_argument("--config", type=Path, help="the config for sbc.fqdn (default DATA/sbc.yaml)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--config", type=Path,
+        help="the config for sbc.fqdn (default $OPENSBC_CONFIG, else DATA/sbc.yaml)",
+    )
     p.set_defaults(func=_show)
 
-    p = commands.add_parser("add-ca", parents=[common], help="trust a CA (kept across rebuilds)")
-    p.add_argument("file", type=Path, help="the CA certificate(s), PEM or DER")
+    p = commands.add_parser(
+        "add-ca", parents=[common, as_json], help="trust a CA (kept across rebuilds)"
+    )
+    p.add_argument("file", type=Path, help="the CA certificate(s), PEM or DER; - reads stdin")
     p.set_defaults(func=_add_ca)
 
     p = commands.add_parser("bundle", parents=[common], help="rebuild the CA bundle")
@@ -105,16 +132,57 @@ def _reports_errors(handler: Handler) -> Handler:
         try:
             return handler(args)
         except CertError as exc:
+            if getattr(args, "json", False):
+                _print_error(exc.check, exc.message, exc.hint)
+                return 1
             where = f" ({exc.check} check)" if exc.check else ""
             print(f"error{where}: {exc.message}", file=sys.stderr)
             if exc.hint:
                 print(f"hint: {exc.hint}", file=sys.stderr)
             return 1
         except OSError as exc:
+            if getattr(args, "json", False):
+                _print_error("files", f"{exc.filename or ''}: {exc.strerror or exc}", "")
+                return 1
             print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
             return 1
 
     return run
+
+
+def _print_json(answer: dict[str, object]) -> None:
+    print(json.dumps(answer, indent=2))
+
+
+def _print_error(check: str, message: str, hint: str) -> None:
+    _print_json({"ok": False, "error": {"check": check, "message": message, "hint": hint}})
+
+
+def _read_input(path: Path) -> bytes:
+    """The file's bytes; `-` is stdin."""
+    return sys.stdin.buffer.read() if path == STDIN else path.read_bytes()
+
+
+def _source(path: Path) -> str:
+    return "the certificate text" if path == STDIN else str(path)
+
+
+def _csr_facts(pem: bytes) -> dict[str, object]:
+    csr = x509.load_pem_x509_csr(pem)
+    try:
+        sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = sans.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        names = []
+    cns = csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    key = csr.public_key()
+    return {
+        "fqdn": str(cns[0].value) if cns else None,
+        "subject": csr.subject.rfc4514_string(),
+        "sans": list(names),
+        "key_size": key.key_size if isinstance(key, rsa.RSAPublicKey) else None,
+        "csr": pem.decode("ascii"),
+    }
 
 
 @_reports_errors
@@ -123,6 +191,12 @@ def _csr(args: argparse.Namespace) -> int:
         CertPaths(args.data_dir), args.fqdn, args.san, key_size=args.key_size,
         organization=args.org, country=args.country,
     )
+    if args.json:
+        _print_json({
+            "ok": True, **_csr_facts(result.csr_pem),
+            "csr_path": str(result.csr_path), "key_path": str(result.key_path),
+        })
+        return 0
     print(f"key: {result.key_path} (RSA {args.key_size}, kept until the import)", file=sys.stderr)
     print(f"CSR: {result.csr_path}; have it signed by a public CA, then `sbc cert import`",
           file=sys.stderr)
@@ -134,18 +208,47 @@ def _csr(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     paths = CertPaths(args.data_dir)
     fqdn = args.fqdn or _fqdn_of_last_csr(paths)
+    if args.chain == STDIN and args.certificate == STDIN:
+        raise CertError("only one of the files can be - (stdin)", check="usage")
     result = import_certificate(
-        args.certificate.read_bytes(),
-        args.chain.read_bytes() if args.chain else None,
+        _read_input(args.certificate),
+        _read_input(args.chain) if args.chain else None,
         fqdn=fqdn,
         paths=paths,
         key_data=args.key.read_bytes() if args.key else None,
         require_client_auth=args.strict_eku,
-        cert_source=str(args.certificate),
-        chain_source=str(args.chain),
+        cert_source=_source(args.certificate),
+        chain_source=_source(args.chain) if args.chain else "the chain file",
     )
+    if args.json:
+        _print_json(_import_answer(result))
+        return 0
     print(result.summary())
     return 0
+
+
+def _import_answer(result: ImportResult) -> dict[str, object]:
+    return {
+        "ok": True,
+        "installed": {
+            "fqdn": result.fqdn,
+            "cert_path": str(result.cert_path),
+            "key_path": str(result.key_path),
+            "subject": result.subject,
+            "issuer": result.issuer,
+            "not_after": result.not_after.isoformat(),
+            "chain": result.chain,
+            "anchor": result.anchor,
+            "key_source": result.key_source,
+            "added_roots": result.added_roots,
+        },
+        "warnings": result.warnings,
+        "findings": [
+            {"check": f.check, "level": f.level, "message": f.message, "hint": f.hint}
+            for f in result.findings
+        ],
+        "reload": "systemctl reload opensbc",
+    }
 
 
 def _fqdn_of_last_csr(paths: CertPaths) -> str:
@@ -167,15 +270,42 @@ def _show(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2) if args.json else format_text(info))
         return 0
     paths = CertPaths(args.data_dir)
-    fqdn = args.fqdn or _fqdn_of_config(args.config or paths.data_dir / "sbc.yaml")
-    info = show_installed(paths, fqdn=fqdn)
+    config = args.config or Path(os.environ.get("OPENSBC_CONFIG") or paths.data_dir / "sbc.yaml")
+    fqdn = args.fqdn or _fqdn_of_config(config)
+    try:
+        info = show_installed(paths, fqdn=fqdn)
+    except CertError as exc:
+        if not args.json:
+            raise
+        answer: dict[str, object] = {
+            "ok": False, "fqdn": fqdn,
+            "error": {"check": exc.check, "message": exc.message, "hint": exc.hint},
+        }
+        answer["pending"] = _pending(paths)
+        _print_json(answer)
+        return 1
+    info["fqdn"] = fqdn
     lines: list[str] = []
     if fqdn:  # the checks `sbc check` and `sbc run` apply, with their hints
         report = assess_installed(paths.cert, paths.key, paths.ca_bundle, fqdn)
         info["assessment"] = report.as_dict()
         lines = report.lines()
-    print(json.dumps(info, indent=2) if args.json else "\n".join([format_text(info), *lines]))
+    if args.json:
+        info["pending"] = _pending(paths)
+        _print_json({"ok": True, **info})
+        return 0
+    print("\n".join([format_text(info), *lines]))
     return 0
+
+
+def _pending(paths: CertPaths) -> dict[str, object] | None:
+    """The last CSR while its key waits for the certificate (the page offers it again)."""
+    if not (paths.pending_key.exists() and paths.csr.exists()):
+        return None
+    try:
+        return {"csr_path": str(paths.csr), **_csr_facts(paths.csr.read_bytes())}
+    except ValueError:
+        return None
 
 
 def _fqdn_of_config(path: Path) -> str | None:
@@ -190,7 +320,17 @@ def _fqdn_of_config(path: Path) -> str | None:
 
 @_reports_errors
 def _add_ca(args: argparse.Namespace) -> int:
-    report = add_ca(args.file.read_bytes(), CertPaths(args.data_dir), source=str(args.file))
+    report = add_ca(_read_input(args.file), CertPaths(args.data_dir), source=_source(args.file))
+    if args.json:
+        b = report.bundle
+        _print_json({
+            "ok": True, "added": report.added, "already_present": report.already_present,
+            "warnings": report.warnings,
+            "bundle": {"path": str(b.path), "total": b.total, "from_system": b.from_system,
+                       "from_package": b.from_package, "from_extra": b.from_extra,
+                       "expired": b.expired},
+        })
+        return 0
     for name in report.added:
         print(f"added: {name}")
     for name in report.already_present:

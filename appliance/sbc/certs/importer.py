@@ -45,6 +45,7 @@ from ..util.atomic import atomic_write, fsync_dir
 from . import compat
 from .assess import (
     CLIENT_AUTH_MISSING,
+    Finding,
     check_chain,
     check_leaf,
     keys_match,
@@ -77,6 +78,7 @@ class ImportResult:
     key_source: str  # "pending", "installed" or "given"
     added_roots: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # the leaf's "warn" findings
 
     def summary(self) -> str:
         lines = [
@@ -116,6 +118,7 @@ def import_certificate(
     when = now or compat.now_utc()
     name = validate_fqdn(fqdn)
     warnings: list[str] = []
+    warned: list[Finding] = []
 
     # 1. parse
     certs = load_certificates(cert_data, cert_source)
@@ -140,8 +143,11 @@ def import_certificate(
             if require_client_auth and finding.message == CLIENT_AUTH_MISSING:
                 raise refusal(finding)
             warnings.append(finding.text())
+            warned.append(finding)
 
-    return _install(paths, leaf, chain, key, new_root, name, warnings, system_store, when)
+    result = _install(paths, leaf, chain, key, new_root, name, warnings, system_store, when)
+    result.findings = warned
+    return result
 
 
 def _chain(

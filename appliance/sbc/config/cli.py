@@ -1,6 +1,7 @@
 """`sbc config show|set|add|remove|apply`: read and change sbc.yaml by setting name.
 
     sbc config show [KEY] [--json] [--show-secrets]
+    sbc config profiles [--json]
     sbc config set KEY=VALUE ... [--no-apply] [--dry-run] [--json]
     sbc config add connection NAME --profile P [FIELD=VALUE ...] [--no-apply] [--json]
     sbc config remove KEY | remove connection NAME [--no-apply] [--json]
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .apply import RUNNING_MEDIA_CONF, actions_for, pending_actions, run_actions, systemctl_command
+from .catalog import catalog
 from .change import Editor, Outcome, commit, setting_name
 from .current import current, plain
 from .issues import ConfigIssue
@@ -54,6 +56,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     a.add_argument("key", nargs="?", help="one setting, or a prefix such as sbc.tls")
     a.add_argument("--show-secrets", action="store_true", help="do not mask passwords")
     a.set_defaults(func=cmd_show)
+
+    a = actions.add_parser("profiles", parents=[common],
+                           help="the connection profiles and the fields each takes")
+    a.set_defaults(func=cmd_profiles)
 
     a = actions.add_parser("set", parents=[change], help="set settings (KEY= removes one)")
     a.add_argument("assignments", nargs="+", metavar="KEY=VALUE")
@@ -193,6 +199,54 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value)
+
+
+# -- profiles --------------------------------------------------------------------------
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """Every profile (built-in and profiles_dir) with its fields, as `add connection`
+    takes them. The config file is optional here: it only adds its profiles_dir and the
+    names taken (for the proposed entry name)."""
+    text, _ = read_text(args.config)
+    registry = _registry(args, text or "")
+    taken = [e.name for e in settings_for(text, registry).entries] if text else []
+    profiles = catalog(registry, taken)
+    answer = {"ok": True, "profiles": profiles, "taken": taken, "errors": [],
+              "warnings": [_issue(i, None) for i in registry.load_issues]}
+    if args.json:
+        return _emit(args, answer, [])
+    print("\n".join(_profile_lines(profiles)))
+    for issue in registry.load_issues:
+        print(issue, file=sys.stderr)
+    return 0
+
+
+def _profile_lines(profiles: list[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for p in profiles:
+        if lines:
+            lines.append("")
+        if not p["usable"]:
+            lines.append(f"{p['name']}: BROKEN")
+            lines += [f"  {e}" for e in p["errors"]]
+            continue
+        lines.append(f"{p['name']}: {p['label']} ({p['kind']})")
+        if p["description"]:
+            lines.append(f"  {p['description']}")
+        lines.append(f"  sbc config add connection {p['default_name']} --profile {p['name']}"
+                     + "".join(f" {f['name']}=..." for f in p["fields"] if f["required"]))
+        for t in p["expand"]:
+            port = f":{t['port']}" if t["port"] else ""
+            lines.append(f"  makes {p['default_name']}{t['suffix']}: {t['host']}{port}")
+        for f in p["fields"]:
+            if f["required"]:
+                state = "required"
+            else:
+                state = f"default {_text(f['default'])}"
+            lines.append(f"  {f['name']} = {f['label']} [{f['type']}; {state}]"
+                         + (" (secret)" if f["secret"] else ""))
+    return lines
 
 
 # -- changes ---------------------------------------------------------------------------

@@ -67,6 +67,7 @@ class Profile:
     settings: dict[str, Any]
     headers: tuple[tuple[str, str], ...]
     expand: tuple[ExpandTarget, ...] = field(default=())
+    description: str = ""  # what the profile is for, as the web console lists it
 
     def field_for(self, target: str) -> ProfileField | None:
         return next((f for f in self.fields.values() if f.target == target), None)
@@ -257,6 +258,7 @@ def parse_profile(
         settings=settings,
         headers=headers,
         expand=top["expand"],
+        description=" ".join(top["description"].split()),
     )
     return profile, log
 

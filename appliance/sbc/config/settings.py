@@ -61,6 +61,7 @@ class Setting:
     effect: Effect
     where: Where | None
     type: ValueType
+    target: str = ""  # the connection field a profile field fills (its name may differ)
 
     @property
     def required(self) -> bool:
@@ -68,7 +69,8 @@ class Setting:
 
     @property
     def secret(self) -> bool:
-        return self.path.rsplit(".", 1)[-1] == "password"
+        """Masked in output: a password, whatever name the profile gives the field."""
+        return "password" in (self.target, self.path.rsplit(".", 1)[-1])
 
 
 def _join(section: str, name: str) -> str:
@@ -122,6 +124,7 @@ def connection_settings(name: str, index: int, profile: Profile) -> tuple[Settin
                 "reload",
                 (CONNECTIONS, index, pf.name),
                 kind,
+                pf.target,
             )
         )
     return tuple(out)
