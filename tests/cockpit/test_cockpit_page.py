@@ -76,8 +76,8 @@ def test_navigation_follows_cockpit_location(browser: Browser, cockpit: Cockpit)
     wait_for(lambda: section(browser) == "overview", 30, "overview by default")
     labels = browser.script(
         "return Array.from(document.querySelectorAll('#sections a')).map(a => a.textContent)")
-    assert labels == ["Overview", "Connections", "VoIP parameters", "Certificates", "Trace",
-                      "Log", "Teams"]
+    assert labels == ["Overview", "Connections", "VoIP parameters", "Certificates", "Routing",
+                      "Logging", "Trace", "Teams", "Backup"]
     browser.click("#sections a[data-section=voip]")
     wait_for(lambda: section(browser) == "voip", 30, "VoIP section")
     assert browser.script("return window.location.hash") == "#/voip"

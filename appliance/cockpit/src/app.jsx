@@ -13,15 +13,19 @@ import { CertificatesPage } from './certificates.jsx';
 import { TracePage } from './trace.jsx';
 import { LogPage } from './log.jsx';
 import { TeamsPage } from './teams.jsx';
+import { RoutingPage } from './routing.jsx';
+import { BackupPage } from './backup.jsx';
 
 export const SECTIONS = [
     { id: 'overview', label: 'Overview', Component: Overview },
     { id: 'connections', label: 'Connections', Component: ConnectionsPage },
     { id: 'voip', label: 'VoIP parameters', Component: VoipPage },
     { id: 'certificates', label: 'Certificates', Component: CertificatesPage },
+    { id: 'routing', label: 'Routing', Component: RoutingPage },
+    { id: 'log', label: 'Logging', Component: LogPage },
     { id: 'trace', label: 'Trace', Component: TracePage },
-    { id: 'log', label: 'Log', Component: LogPage },
     { id: 'teams', label: 'Teams', Component: TeamsPage },
+    { id: 'backup', label: 'Backup', Component: BackupPage },
 ];
 
 const REFRESH_MS = 10000;

@@ -47,9 +47,11 @@ export const SECTION_LABELS = {
     connections: 'Connections',
     voip: 'VoIP parameters',
     certificates: 'Certificates',
+    routing: 'Routing',
+    log: 'Logging',
     trace: 'Trace',
-    log: 'Log',
     teams: 'Teams',
+    backup: 'Backup',
 };
 
 export function sectionOf(finding) {
