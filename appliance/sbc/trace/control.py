@@ -2,6 +2,10 @@
 
 record() is cheap when tracing is off (one attribute test) and never raises into the
 SIP path: a full disk stops the trace with one log line instead.
+
+Each message reaches the file as it is recorded (one write per message), so the trace
+can be read, downloaded or merged (`sbc trace bundle`) at any time, not only after
+Stop. A flush interval above 0 batches writes instead (for tests and benchmarks).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ DEFAULT_PATH = Path("/data/trace/sip.pcap")
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_FILES = 5
 MIN_MAX_BYTES = 4096
-FLUSH_INTERVAL = 1.0
+FLUSH_INTERVAL = 0.0  # seconds; 0: every message is written at once
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,7 @@ class TraceControl:
                 return
             try:
                 file.write(chunk)
-                if stamp - self._last_flush >= self._flush_interval:
+                if self._flush_interval <= 0 or stamp - self._last_flush >= self._flush_interval:
                     file.flush()
                     self._last_flush = stamp
             except OSError as exc:

@@ -1,7 +1,7 @@
 """A pcap file of bounded size that rotates: trace.pcap -> trace.1.pcap -> trace.2.pcap ...
 
-Writes go through a buffer and reach the disk on flush(), rotation or close(), so
-tracing a busy SBC costs a memcpy per message, not a system call.
+Writes go through a buffer and reach the disk on flush(), rotation or close();
+TraceControl flushes after every message by default, so the files are always complete.
 """
 
 from __future__ import annotations
