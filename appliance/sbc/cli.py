@@ -8,6 +8,9 @@
     sbc teams-setup                      the Teams PowerShell for this box
     sbc status [--json]                  what the running SBC reports
     sbc trace start|stop|status          decrypted SIP trace (pcap)
+    sbc trace files|bundle --out F       its files (rotated too); all merged into one pcap
+    sbc routes list|add|set|move|remove|test   the routing rules; test a number
+    sbc backup create|restore            /data's configuration, certificate and key as one file
     sbc cert csr|import|show|add-ca|bundle, sbc tls-check HOST[:PORT]
     sbc lab-pki DIR                      a throwaway CA and certificates for the lab
     sbc --version
@@ -27,7 +30,8 @@ import signal
 import sys
 from pathlib import Path
 
-from . import PRODUCT, __version__
+from . import PRODUCT, __version__, routing_cli
+from .backup import cli as backup_cli
 from .certs import CertError
 from .certs import cli as certs_cli
 from .config import ConfigError, ConfigHolder, check_main
@@ -81,10 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_trace_stop)
     t = trace.add_parser("status", parents=[rundir], help="is a trace running")
     t.set_defaults(func=cmd_trace_status)
+    t = trace.add_parser("files", parents=[rundir],
+                         help="the trace's files, oldest first (the rotated ones too)")
+    t.add_argument("--path", type=Path, help="the trace file (default: the SBC's trace.path)")
+    t.add_argument("--json", action="store_true", help="as JSON")
+    t.set_defaults(func=cmd_trace_files)
+    t = trace.add_parser("bundle", parents=[rundir],
+                         help="all the trace's files merged into one pcap, in time order")
+    t.add_argument("--path", type=Path, help="the trace file (default: the SBC's trace.path)")
+    t.add_argument("--out", required=True, help="the merged pcap file, - for stdout")
+    t.set_defaults(func=cmd_trace_bundle)
 
     certs_cli.add_parser(sub)
     config_cli.add_parser(sub)
     doctor_cli.add_parser(sub)
+    backup_cli.add_parser(sub)
+    routing_cli.add_parser(sub)
 
     p = sub.add_parser("lab-pki", help="write a throwaway CA and lab certificates")
     p.add_argument("directory", type=Path)
@@ -257,6 +273,64 @@ def cmd_trace_status(args: argparse.Namespace) -> int:
         print(f"trace on: {trace.get('path')} ({trace.get('messages', 0)} messages)")
     else:
         print("trace off")
+    return 0
+
+
+def _trace_path(args: argparse.Namespace) -> Path:
+    """--path, else what the SBC traces (or would), else the last request, else the default."""
+    if args.path is not None:
+        return Path(args.path)
+    found = find_status(args.run_dir)
+    trace = (found.doc or {}).get("trace") or {}
+    for key in ("path", "configured_path"):
+        if isinstance(trace.get(key), str) and trace[key]:
+            return Path(trace[key])
+    try:
+        request = read_request(_control_file(args))
+    except (TraceRequestError, OSError):
+        request = None
+    return request.settings.path if request is not None else DEFAULT_PATH
+
+
+def cmd_trace_files(args: argparse.Namespace) -> int:
+    from .trace.bundle import describe
+
+    path = _trace_path(args)
+    files = describe(path)
+    if args.json:
+        print(json.dumps({"path": str(path), "files": [f.as_json() for f in files],
+                          "total_bytes": sum(f.size for f in files),
+                          "packets": sum(f.packets for f in files)}, indent=2))
+        return 0
+    if not files:
+        print(f"no trace files at {path}")
+        return 0
+    for f in files:
+        span = f"{f.as_json()['first']} .. {f.as_json()['last']}" if f.packets else "empty"
+        print(f"{f.path}  {f.size} bytes  {f.packets} packets  {f.error or span}")
+    return 0
+
+
+def cmd_trace_bundle(args: argparse.Namespace) -> int:
+    from .trace.bundle import PcapError, bundle
+
+    path = _trace_path(args)
+    try:
+        merged, files = bundle(path)
+    except (PcapError, OSError) as exc:
+        print(f"sbc trace bundle: {exc}", file=sys.stderr)
+        return 1
+    if not files:
+        print(f"sbc trace bundle: no trace file yet: {path}", file=sys.stderr)
+        return 1
+    if args.out == "-":
+        sys.stdout.buffer.write(merged)
+        sys.stdout.buffer.flush()
+    else:
+        from .util.atomic import atomic_write
+
+        atomic_write(Path(args.out), merged)
+        print(f"{args.out}: {len(files)} file(s) merged, {len(merged)} bytes")
     return 0
 
 

@@ -112,8 +112,9 @@ def test_status_table_filled_from_fixture(browser: Browser, cockpit: Cockpit) ->
 
 def test_log(browser: Browser, cockpit: Cockpit) -> None:
     open_section(browser, cockpit, "log")
-    wait_for(lambda: "Teams2: OPTIONS timeout (408)" in text(browser, "#log"), 30, "log")
-    assert "-u opensbc -n 50 -o cat --no-pager" in cockpit.log.read_text()
+    wait_for(lambda: "Teams2: OPTIONS status down (408 Request Timeout)" in text(browser, "#log"),
+             30, "log")
+    assert "-u opensbc -o json -n 500 --all --no-pager" in cockpit.log.read_text()
     browser.screenshot(SHOTS / "log.png")
 
 

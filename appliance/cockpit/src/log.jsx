@@ -1,31 +1,18 @@
-/* The SBC's recent log: `journalctl -u opensbc -n 50 -o cat`. */
-import React, { useCallback, useEffect, useState } from 'react';
-import {
-    Button, Card, CardBody, CardHeader, CardTitle, CodeBlock, CodeBlockCode, PageSection, Title,
-} from '@patternfly/react-core';
+/* Logging: the remote syslog target (`syslog:` in sbc.yaml, through `sbc config`) and
+ * the SBC's recent journal with filters by severity and connection. */
+import React from 'react';
+import { PageSection, Stack, StackItem } from '@patternfly/react-core';
 
-import * as sbc from './sbc.js';
-import { problemText } from './format.js';
+import { SyslogCard } from './logging-syslog.jsx';
+import { RecentLog } from './logging-journal.jsx';
 
-export function LogPage() {
-    const [text, setText] = useState('Loading ...');
-    const load = useCallback(() => sbc.journal().then(r => {
-        setText(r.ok ? (r.out || '(no log lines yet)') : problemText(r, 'journalctl'));
-    }), []);
-    useEffect(() => { load() }, [load]);
+export function LogPage({ status }) {
     return (
         <PageSection>
-            <Card>
-                <CardHeader actions={{
-                    actions: <Button variant="secondary" id="log-refresh" onClick={load}>Refresh</Button>,
-                    hasNoOffset: true,
-                }}>
-                    <CardTitle><Title headingLevel="h2" size="lg">Recent log (opensbc)</Title></CardTitle>
-                </CardHeader>
-                <CardBody>
-                    <CodeBlock><CodeBlockCode id="log">{text}</CodeBlockCode></CodeBlock>
-                </CardBody>
-            </Card>
+            <Stack hasGutter>
+                <StackItem><SyslogCard /></StackItem>
+                <StackItem><RecentLog status={status} /></StackItem>
+            </Stack>
         </PageSection>
     );
 }

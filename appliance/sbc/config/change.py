@@ -22,7 +22,16 @@ from .model import Config
 from .profiles import ProfileRegistry
 from .save import save_config
 from .sections import default_listeners
-from .settings import CONNECTIONS, TLS_PORT, Setting, Settings, connection_settings, settings_for
+from .settings import (
+    CONNECTIONS,
+    SECTIONS,
+    TLS_PORT,
+    Setting,
+    Settings,
+    connection_settings,
+    fixed_settings,
+    settings_for,
+)
 from .table import Effect
 from .values import ValueType
 from .yamltext import (
@@ -119,6 +128,12 @@ class Editor:
         self._done(key, new, setting.effect)
 
     def remove(self, key: str) -> None:
+        """Remove one setting, or a whole optional section (`syslog`, `trace`, `media`,
+        `calls`, `sbc.tls`, `sbc.limits`: its defaults apply again, no `syslog` is no
+        remote syslog)."""
+        if key in REMOVABLE_SECTIONS:
+            self._remove_section(key)
+            return
         setting = self._setting(key)
         if setting is None:
             return
@@ -131,6 +146,17 @@ class Editor:
             self.refuse(key, str(exc))
             return
         self._done(key, new, setting.effect)
+
+    def _remove_section(self, key: str) -> None:
+        try:
+            new = remove(self.text, tuple(key.split(".")))
+        except EditError as exc:
+            self.refuse(key, str(exc))
+            return
+        inside: list[Effect] = [s.effect for s in fixed_settings()
+                                if s.path.startswith(key + ".")]
+        strongest: Effect = max(inside, key=_EFFECT_ORDER.index, default="reload")
+        self._done(key, new, strongest)
 
     def add_connection(self, name: str, profile: str, values: Sequence[tuple[str, str]]) -> None:
         """Append a `connections:` entry; `values` use the profile's field names."""
@@ -176,6 +202,11 @@ class Editor:
             self.refuse(key, f"no such connection (there are: {names})")
             return
         self._done(key, remove(self.text, (CONNECTIONS, entry.index)), "reload")
+
+
+# Sections that may go as a whole: every fixed one but `sbc` itself (required).
+REMOVABLE_SECTIONS = frozenset(name for name in SECTIONS if name not in ("", "sbc"))
+_EFFECT_ORDER: tuple[Effect, ...] = ("reload", "restart-media", "restart")
 
 
 def _as_text(value: object) -> str | None:

@@ -4,7 +4,7 @@
     sbc config profiles [--json]
     sbc config set KEY=VALUE ... [--no-apply] [--dry-run] [--json]
     sbc config add connection NAME --profile P [FIELD=VALUE ...] [--no-apply] [--json]
-    sbc config remove KEY | remove connection NAME [--no-apply] [--json]
+    sbc config remove KEY | remove SECTION | remove connection NAME [--no-apply] [--json]
     sbc config apply [--json]
 
 Changes are validated like `sbc check` and saved atomically only when valid (comments
@@ -73,8 +73,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="its profile (sbc/profiles/*.yaml)")
     a.set_defaults(func=cmd_add)
 
-    a = actions.add_parser("remove", parents=[change], help="remove a setting or a connection")
-    a.add_argument("target", nargs="+", metavar="KEY | connection NAME")
+    a = actions.add_parser("remove", parents=[change],
+                           help="remove a setting, a section (syslog) or a connection")
+    a.add_argument("target", nargs="+", metavar="KEY | SECTION | connection NAME")
     a.set_defaults(func=cmd_remove)
 
     a = actions.add_parser("apply", parents=[common], help="reload/restart what the file needs")
