@@ -19,7 +19,6 @@ routes, so the defaults are written out after it. `test` runs the B2BUA's own ro
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 
 from .config.apply import actions_for, run_actions, systemctl_command
 from .config.change import Editor, commit
+from .config.cli import emit
 from .config.issues import ConfigIssue
 from .config.loader import parse, read_text
 from .config.model import Config, Connection, Route
@@ -98,24 +98,10 @@ def _issue(issue: ConfigIssue, rules: list[RawRule] | None) -> dict[str, Any]:
             "line": issue.line, "message": issue.message, "text": str(issue)}
 
 
-def _emit(args: argparse.Namespace, answer: dict[str, Any], lines: list[str]) -> int:
-    if args.json:
-        json.dump(answer, sys.stdout, indent=1)
-        sys.stdout.write("\n")
-        return 0
-    for line in lines:
-        print(line)
-    for issue in answer.get("warnings", []):
-        print(issue["text"], file=sys.stderr)
-    for issue in answer.get("errors", []):
-        print(issue["text"], file=sys.stderr)
-    return 0 if answer["ok"] else 1
-
-
 def _refused(args: argparse.Namespace, issue: ConfigIssue) -> int:
     answer = {"ok": False, "saved": False, "errors": [_issue(issue, None)], "warnings": [],
               "changed": [], "effects": [], "applied": [], "routes": []}
-    return _emit(args, answer, [])
+    return emit(args, answer, [])
 
 
 def _names(value: Any) -> list[str]:
@@ -214,7 +200,7 @@ def cmd_list(args: argparse.Namespace) -> int:
               "errors": [_issue(i, raw) for i in issues if i.is_error],
               "warnings": [_issue(i, raw) for i in issues if not i.is_error]}
     if args.json:
-        return _emit(args, answer, [])
+        return emit(args, answer, [])
     lines = []
     if defaults:
         lines.append("no routes: section; the default routes apply:" if config is not None
@@ -223,7 +209,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         lines.append(_rule_line(r))
     if not rules and not defaults:
         lines.append("no rules")
-    return _emit(args, answer, lines)
+    return emit(args, answer, lines)
 
 
 def _rule_line(r: dict[str, Any]) -> str:
@@ -309,7 +295,7 @@ def _change(args: argparse.Namespace, edit: Any) -> int:
             lines.append(f"applied: {', '.join(applied)}")
         elif args.no_apply and actions:
             lines.append(f"not applied yet ({', '.join(actions)}): sbc config apply")
-    return _emit(args, answer, lines)
+    return emit(args, answer, lines)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -457,7 +443,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         reason = f"{args.config} has errors: fix them first (sbc check)"
         answer = {"ok": False, "errors": [_issue(i, raw) for i in issues if i.is_error],
                   "warnings": [], "status": None, "reason": reason}
-        return _emit(args, answer, [reason])
+        return emit(args, answer, [reason])
     answer = route_test(config, args.source, args.called, args.calling)
     answer["errors"] = []
     answer["warnings"] = []
@@ -465,7 +451,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         answer["errors"] = [{"field": "from", "index": None, "rule": None, "key": "from",
                              "line": None, "message": answer["reason"],
                              "text": answer["reason"]}]
-    return _emit(args, answer, _test_lines(answer))
+    return emit(args, answer, _test_lines(answer))
 
 
 def _test_lines(a: dict[str, Any]) -> list[str]:

@@ -105,7 +105,9 @@ def _issue(issue: ConfigIssue, settings: Settings | None) -> dict[str, Any]:
     return {"field": field, "line": issue.line, "message": issue.message, "text": str(issue)}
 
 
-def _emit(args: argparse.Namespace, answer: dict[str, Any], text_lines: list[str]) -> int:
+def emit(args: argparse.Namespace, answer: dict[str, Any], text_lines: list[str]) -> int:
+    """One answer: JSON on stdout (exit 0: answered), or the lines, then the warnings and
+    errors on stderr (exit 1 when refused). `sbc routes` answers the same way."""
     if args.json:
         json.dump(answer, sys.stdout, indent=1)
         sys.stdout.write("\n")
@@ -122,7 +124,7 @@ def _emit(args: argparse.Namespace, answer: dict[str, Any], text_lines: list[str
 def _refused(args: argparse.Namespace, issue: ConfigIssue) -> int:
     answer = {"ok": False, "saved": False, "errors": [_issue(issue, None)], "warnings": [],
               "changed": [], "effects": [], "applied": []}
-    return _emit(args, answer, [])
+    return emit(args, answer, [])
 
 
 # -- show ------------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def cmd_show(args: argparse.Namespace) -> int:
               "errors": [_issue(i, settings) for i in issues if i.is_error],
               "warnings": [_issue(i, settings) for i in issues if not i.is_error]}
     if args.json:
-        return _emit(args, answer, [])
+        return emit(args, answer, [])
     print("\n".join(_show_lines(out, connections)))
     return 0
 
@@ -216,7 +218,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     answer = {"ok": True, "profiles": profiles, "taken": taken, "errors": [],
               "warnings": [_issue(i, None) for i in registry.load_issues]}
     if args.json:
-        return _emit(args, answer, [])
+        return emit(args, answer, [])
     print("\n".join(_profile_lines(profiles)))
     for issue in registry.load_issues:
         print(issue, file=sys.stderr)
@@ -308,7 +310,7 @@ def _answer(args: argparse.Namespace, editor: Editor, outcome: Outcome) -> int:
             print(issue["text"], file=sys.stderr)
         print(lines[0], file=sys.stderr)
         return 1
-    return _emit(args, answer, lines)
+    return emit(args, answer, lines)
 
 
 def cmd_set(args: argparse.Namespace) -> int:
@@ -369,4 +371,4 @@ def cmd_apply(args: argparse.Namespace) -> int:
         answer["errors"] += [{"field": "", "line": None, "message": f, "text": f}
                              for f in failures]
         lines.append(f"applied: {', '.join(applied) or 'nothing'}")
-    return _emit(args, answer, lines)
+    return emit(args, answer, lines)
