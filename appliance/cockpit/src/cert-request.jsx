@@ -12,22 +12,7 @@ import { DownloadIcon } from '@patternfly/react-icons';
 import * as sbc from './sbc.js';
 import { problemText } from './format.js';
 import { RefusalText } from './cert-pem.jsx';
-
-function copyBySelection(text) {
-    const area = document.createElement('textarea');
-    area.value = text;
-    document.body.appendChild(area);
-    area.select();
-    const done = document.execCommand('copy');
-    area.remove();
-    return done ? Promise.resolve() : Promise.reject(new Error('copy refused'));
-}
-
-function copy(text) {
-    if (navigator.clipboard && window.isSecureContext)
-        return navigator.clipboard.writeText(text).catch(() => copyBySelection(text));
-    return copyBySelection(text);
-}
+import { copyText } from './clipboard.js';
 
 export function download(text, filename) {
     const link = document.createElement('a');
@@ -46,7 +31,7 @@ export function CsrView({ csr }) {
         <>
             <CodeBlockAction>
                 <ClipboardCopyButton id="csr-copy" textId="csr-code" aria-label="Copy to clipboard"
-                                     onClick={() => copy(csr.csr).then(() => setCopied(true), () => setCopied(false))}
+                                     onClick={() => copyText(csr.csr).then(() => setCopied(true), () => setCopied(false))}
                                      exitDelay={copied ? 1500 : 600} onTooltipHidden={() => setCopied(false)}
                                      variant="plain">
                     {copied ? 'Copied' : 'Copy to clipboard'}

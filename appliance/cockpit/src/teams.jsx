@@ -9,24 +9,7 @@ import {
 import * as sbc from './sbc.js';
 import { problemText } from './format.js';
 import { Words } from './common.jsx';
-
-// The clipboard API where the browser allows it (Cockpit's iframe may not), else the
-// selection and execCommand("copy").
-function copyBySelection(text) {
-    const area = document.createElement('textarea');
-    area.value = text;
-    document.body.appendChild(area);
-    area.select();
-    const done = document.execCommand('copy');
-    area.remove();
-    return done ? Promise.resolve() : Promise.reject(new Error('copy refused'));
-}
-
-function copy(text) {
-    if (navigator.clipboard && window.isSecureContext)
-        return navigator.clipboard.writeText(text).catch(() => copyBySelection(text));
-    return copyBySelection(text);
-}
+import { copyText } from './clipboard.js';
 
 function warnings(err) {
     return String(err || '').split('\n').filter(Boolean)
@@ -50,7 +33,7 @@ export function TeamsPage() {
             </Alert>
         );
     } else {
-        const onCopy = () => copy(result.out).then(() => {
+        const onCopy = () => copyText(result.out).then(() => {
             setCopied(true);
             document.getElementById('teams-powershell').setAttribute('data-copied', result.out);
         }, () => setCopied(false));

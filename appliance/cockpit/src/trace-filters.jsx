@@ -3,6 +3,7 @@
 import React, { useState } from 'react';
 import { Card, CardBody, CardTitle, ClipboardCopyButton, Text, Title } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import { copyText } from './clipboard.js';
 
 export const FILTERS = [
     { filter: 'sip', what: 'Every SIP message (the trace holds nothing else).' },
@@ -18,24 +19,6 @@ export const FILTERS = [
     { filter: 'sdp', what: 'Messages with SDP: the media addresses, ports and codecs offered and answered.' },
     { filter: 'tls.handshake', what: 'TLS handshakes: only in a tcpdump capture of the interface; this trace holds decrypted SIP and has none.' },
 ];
-
-// The clipboard API where the browser allows it (Cockpit's iframe may not), else the
-// selection and execCommand("copy"), as the Teams section does.
-function copyBySelection(text) {
-    const area = document.createElement('textarea');
-    area.value = text;
-    document.body.appendChild(area);
-    area.select();
-    const done = document.execCommand('copy');
-    area.remove();
-    return done ? Promise.resolve() : Promise.reject(new Error('copy refused'));
-}
-
-export function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext)
-        return navigator.clipboard.writeText(text).catch(() => copyBySelection(text));
-    return copyBySelection(text);
-}
 
 function FilterRow({ index, filter, what }) {
     const [copied, setCopied] = useState(false);
