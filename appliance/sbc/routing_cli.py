@@ -19,14 +19,12 @@ routes, so the defaults are written out after it. `test` runs the B2BUA's own ro
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from .config.apply import actions_for, run_actions, systemctl_command
 from .config.change import Editor, commit
-from .config.cli import emit
+from .config.cli import emit, option_parents
 from .config.issues import ConfigIssue
 from .config.loader import parse, read_text
 from .config.model import Config, Connection, Route
@@ -37,20 +35,9 @@ from .routing import RouteError, addressing, decide, parties_of
 from .routing.numbers import clean
 from .sip import Headers, Request, parse_uri
 
-DEFAULT_CONFIG = "/data/sbc.yaml"
-
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", type=Path,
-                        default=Path(os.environ.get("OPENSBC_CONFIG") or DEFAULT_CONFIG),
-                        help="config file ($OPENSBC_CONFIG, else %(default)s)")
-    common.add_argument("--profiles-dir", type=Path, help="extra connection profiles")
-    common.add_argument("--json", action="store_true", help="answer with one JSON object")
-    change = argparse.ArgumentParser(add_help=False, parents=[common])
-    change.add_argument("--no-apply", action="store_true", help="save only, do not reload")
-    change.add_argument("--dry-run", action="store_true", help="validate only, save nothing")
-    change.add_argument("--systemctl", help="systemctl command ($OPENSBC_SYSTEMCTL)")
+    common, change = option_parents()
 
     p = subparsers.add_parser("routes", help="the routing rules: list, change, test a number")
     actions = p.add_subparsers(dest="routes_command", metavar="ACTION", required=True)

@@ -35,8 +35,9 @@ DEFAULT_CONFIG = "/data/sbc.yaml"
 MASK = "***"
 
 
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register `config` and its actions."""
+def option_parents() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """The options every command over sbc.yaml takes (file, profiles, --json), and those
+    of the commands that change it (apply or not, dry run, systemctl); `sbc routes` too."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", type=Path,
                         default=Path(os.environ.get("OPENSBC_CONFIG") or DEFAULT_CONFIG),
@@ -48,6 +49,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                         help="save only; `sbc config apply` applies later")
     change.add_argument("--dry-run", action="store_true", help="validate only, save nothing")
     change.add_argument("--systemctl", help="systemctl command ($OPENSBC_SYSTEMCTL)")
+    return common, change
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `config` and its actions."""
+    common, change = option_parents()
 
     p = subparsers.add_parser("config", help="show and change sbc.yaml by setting name")
     actions = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
