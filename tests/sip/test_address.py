@@ -72,3 +72,66 @@ def test_contact_wildcard() -> None:
         parse_contact_values(["*, <sip:a@b>"])
     contacts, wildcard = parse_contact_values(["<sip:a@b>;q=0.7, sip:c@d", "<sip:e@f>"])
     assert not wildcard and [str(c.uri) for c in contacts] == ["sip:a@b", "sip:c@d", "sip:e@f"]
+
+
+# -- From/To of responses: the URI echoes our request, only the tag matters -------------
+
+MS = "sip.pstnhub.microsoft.com"
+ECHOED = [
+    (f"<sip:@{MS};user=phone>;tag=t2", f"sip:@{MS};user=phone"),
+    ('"Teams" <sip:a b@x>;tag=t2', None),  # a space in the URI: nothing we can echo
+    ("sip:@host.example;tag=t2", "sip:@host.example"),
+    ("<sip:u@h:99999>;tag=t2", "sip:u@h:99999"),
+]
+
+
+@pytest.mark.parametrize("text, uri", ECHOED)
+def test_echoed_address_keeps_a_uri_it_cannot_parse(text: str, uri: str | None) -> None:
+    from sbc.sip.address import parse_echoed_address
+
+    if uri is None:
+        with pytest.raises(SipPeerError):
+            parse_echoed_address(text)
+        return
+    with pytest.raises(SipPeerError):
+        parse_address(text)  # requests stay strict
+    addr = parse_echoed_address(text)
+    assert isinstance(addr.uri, AbsoluteUri) and str(addr.uri) == uri
+    assert addr.tag == "t2"
+    assert str(addr) == f"<{uri}>;tag=t2"  # goes out again as it came
+
+
+def test_echoed_address_parses_a_good_uri_strictly() -> None:
+    from sbc.sip.address import parse_echoed_address
+
+    addr = parse_echoed_address('"B" <sip:+4930@x.example;user=phone>;tag=t9')
+    assert isinstance(addr.uri, SipUri) and addr.uri.user == "+4930"
+    assert addr.display_name == "B" and addr.tag == "t9"
+
+
+@pytest.mark.parametrize("text", [
+    "<sip:@x>;tag=a b",  # the parameters are still read strictly
+    "<sip:@x;tag=t2",
+    "<>;tag=t2",
+])
+def test_echoed_address_still_refuses_what_it_cannot_read(text: str) -> None:
+    from sbc.sip.address import parse_echoed_address
+
+    with pytest.raises(SipPeerError):
+        parse_echoed_address(text)
+
+
+def test_response_to_is_lenient_and_request_to_is_strict() -> None:
+    from sbc.sip import Request, Response, parse_datagram
+
+    head = ("Via: SIP/2.0/TLS sbc.example:5061;branch=z9hG4bKx\r\n"
+            "From: <sip:+4930@sbc.example>;tag=f1\r\n"
+            "To: <sip:@sip.pstnhub.microsoft.com;user=phone>;tag=t2\r\n"
+            "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n")
+    response = parse_datagram(f"SIP/2.0 200 OK\r\n{head}".encode())
+    assert isinstance(response, Response) and response.to_addr.tag == "t2"
+    request = parse_datagram(f"INVITE sip:x@sbc.example SIP/2.0\r\n{head}".encode())
+    assert isinstance(request, Request)
+    with pytest.raises(SipPeerError) as caught:
+        request.to_addr  # noqa: B018
+    assert caught.value.status == 400

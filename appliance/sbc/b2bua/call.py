@@ -29,11 +29,12 @@ from ..resolve import ResolveError
 from ..routing import RouteDecision, RouteError, Verdict, addressing, decide, parties_of
 from ..routing import retry_after as retry_after_of
 from ..routing import verdict as verdict_of
-from ..sip import Response, SipUri, State
+from ..sip import Response, SipPeerError, SipUri, State
 from ..sip.dialog import Dialog, DialogState
 from .attempt import Failure, InviteAttempt, final_outcome
 from .cdr import CallRecord
 from .leg import Leg, allows
+from .presented import callee_contact_user, marked
 from .sdp import SDP, origin, sdp_body
 from .timers import uac_timer, uas_answer, uas_too_small
 
@@ -117,8 +118,7 @@ class Call:
         return response
 
     def _a_contact(self) -> tuple[str, str]:
-        user = self.decision.called if self.decision else None
-        return ("Contact", str(self.manager.sig.contact(self.a.transport, user)))
+        return ("Contact", str(self.manager.sig.contact(self.a.transport, self.a.contact_user)))
 
     # -- setup ----------------------------------------------------------------------------
 
@@ -168,6 +168,8 @@ class Call:
         self.record.calling = decision.calling
         self.record.called = decision.called
         self.a.number = decision.calling
+        self.a.withheld = decision.privacy
+        self.a.contact_user = decision.called  # what the caller dialled (presented.py)
         targets = manager.usable(decision.targets)
         if not targets:
             names = ", ".join(t.name for t in decision.targets)
@@ -192,7 +194,8 @@ class Call:
         manager = self.manager
         sig = manager.sig
         assert self.media is not None
-        leg = Leg("b", target, target.transport, self.a.peer, number=decision.called)
+        leg = Leg("b", target, target.transport, self.a.peer, number=decision.called,
+                  contact_user=callee_contact_user(target))
         self.media.profiles["b"] = manager.profile(target)
         try:
             peer = await sig.peer_for_connection(target)
@@ -207,8 +210,8 @@ class Call:
         attempt = InviteAttempt(
             sig, target,
             uri=where.request_uri, from_addr=where.from_addr, to_addr=where.to_addr,
-            headers=where.headers,
-            contact=sig.contact(target.transport, decision.calling),
+            headers=marked(where.headers, decision.privacy),
+            contact=sig.contact(target.transport, leg.contact_user),
             sdp=sdp_b, timers=manager.timer_settings,
             max_forwards=max(1, min(70, (incoming_mf if incoming_mf is not None else 70) - 1)),
         )
@@ -252,7 +255,11 @@ class Call:
     async def _provisional(self, leg: Leg, attempt: InviteAttempt, response: Response) -> None:
         assert self.media is not None and attempt.request is not None
         if response.to_addr.tag and leg.dialog is None:
-            leg.dialog = Dialog.from_uac(attempt.request, response, attempt.contact)
+            try:
+                leg.dialog = Dialog.from_uac(attempt.request, response, attempt.contact)
+            except SipPeerError as err:  # an early dialog is not needed: pass the 18x on
+                log.info("call %s: no early dialog with %s: %s", self.id, leg.conn.name,
+                         err.reason)
         self.state = "early"
         sdp = sdp_body(response)
         headers = [self._a_contact(), ("Allow", ", ".join(ALLOW))]
@@ -295,7 +302,8 @@ class Call:
             return
         response_a = self.respond_a(200, None, headers=headers, body=sdp_a)
         self.a.dialog = Dialog.from_uas(
-            self.ctx.request, response_a, manager.sig.contact(self.a.transport))
+            self.ctx.request, response_a,
+            manager.sig.contact(self.a.transport, self.a.contact_user))
         self.a.dialog.state = DialogState.CONFIRMED
         self.a.peer = await sig.peer_for_dialog(self.a.dialog, self.a.transport, self.a.peer)
         self.state = "answered"
@@ -445,7 +453,7 @@ class Call:
         if timer is not None:
             leg.timer = timer
         sdp = sdp_body(request)
-        contact = ("Contact", str(manager.sig.contact(leg.transport, leg.number)))
+        contact = ("Contact", str(manager.sig.contact(leg.transport, leg.contact_user)))
         if sdp is None or origin(sdp) == origin(leg.sdp_in):
             # A session refresh: answer here, with the SDP this side already has.
             leg.refreshed = self.loop_now
@@ -535,14 +543,15 @@ class Call:
         self.busy = True
         try:
             tag = self.next_tag()
-            leg = Leg(tag, source, ctx.source.transport, ctx.source, number=old.number)
+            leg = Leg(tag, source, ctx.source.transport, ctx.source, number=old.number,
+                      withheld=old.withheld, contact_user=old.contact_user)
             self.media.profiles[tag] = self.manager.profile(source)
             await self.media.offer(sdp, by=tag, to=other.tag)
             answer = await self.media.answer(other.sdp_in or b"", by=other.tag, to=tag)
             leg.sdp_in, leg.sdp_out = sdp, answer
             timer_headers, leg.timer = uas_answer(ctx.request, self.manager.timer_settings)
             leg.refreshed = self.loop_now
-            contact = self.manager.sig.contact(leg.transport, leg.number)
+            contact = self.manager.sig.contact(leg.transport, leg.contact_user)
             response = ctx.response(200, headers=[
                 ("Contact", str(contact)), ("Allow", ", ".join(ALLOW)), *timer_headers,
                 ("Content-Type", SDP)], body=answer)

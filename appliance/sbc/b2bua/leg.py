@@ -28,7 +28,9 @@ class Leg:
     sdp_in: bytes | None = None  # the last SDP this side sent us
     sdp_out: bytes | None = None  # the last SDP we sent this side
     peer_allows: frozenset[str] = field(default_factory=frozenset)
-    number: str | None = None  # the party's number, for Contact user parts and status
+    number: str | None = None  # the party's number (E.164), for status and transfers
+    withheld: bool = False  # the party withheld its number (Privacy, anonymous From)
+    contact_user: str | None = None  # the user part of our Contact toward it (presented)
 
     @property
     def confirmed(self) -> bool:

@@ -1,11 +1,17 @@
 """REFER from a leg (Teams): the SBC is the transferee and places the new call itself.
 
 Teams hands a transfer to an SBC that lists REFER in Allow and expects it to call the
-Refer-To target (RFC 3515): 202, NOTIFY "100 Trying", an INVITE to the target chosen
-by the routing rules as if the referring side had dialled it (a Teams URI with x-m/x-t
-parameters goes back to the Teams group as given), then NOTIFY with the outcome. On
-success the new leg takes the referrer's place in the call; the referrer's BYE then
-ends only its own leg. On failure the call stays as it was.
+Refer-To target (RFC 3515): 202, NOTIFY "100 Trying", an INVITE to the target, then
+NOTIFY with the outcome. On success the new leg takes the referrer's place in the call;
+the referrer's BYE then ends only its own leg. On failure the call stays as it was.
+
+A phone number goes where the routing rules send it, as if the referring side had
+dialled it. A Teams user (x-m/x-t parameters, usually no user part at all:
+``<sip:sip.pstnhub.microsoft.com;user=phone;x-m=...;x-t=...>``) goes back to the Teams
+group the way Microsoft's Direct Routing SIP document describes: Request-URI and To are
+the Refer-To URI as given (never an ``@`` with an empty user, RFC 3261 §25.1), the
+REFER's Referred-By is passed on, and the caller of the new call is the party being
+transferred (the PSTN side that stays), withheld if it withheld its number.
 
 The transferee keeps its media: rtpengine now relays its stream to the new leg, so it
 gets no re-INVITE (a codec the new side lacks would need one: not done yet).
@@ -28,9 +34,10 @@ from ..routing import (
     decide,
 )
 from ..routing import verdict as verdict_of
-from ..sip import SipPeerError, SipUri
+from ..sip import Address, SipPeerError, SipUri
 from .attempt import Failure, InviteAttempt, final_outcome
 from .leg import Leg
+from .presented import callee_contact_user, marked, referred_by
 from .refer import ReferTarget, accept_headers, notify_headers, refer_sub_wanted, refer_target
 from .refer import sipfrag as sipfrag_of
 from .sdp import sdp_body
@@ -86,15 +93,17 @@ class Transfer:
             self.referrer, "NOTIFY", body=sipfrag_of(status, reason),
             content_type=SIPFRAG, headers=headers, timeout=8.0)
 
-    def _decision(self, target: ReferTarget) -> RouteDecision:
+    def _decision(self, target: ReferTarget, stay: Leg) -> RouteDecision:
         call, referrer = self.call, self.referrer
         number = target.number or (target.uri.user or "")
         # Teams always names its own proxy as the host; only x-m/x-t (a Teams user's MRI
         # and tenant) make the target a Teams user rather than a phone number.
         if target.teams_params and referrer.conn.kind == "teams":
             group = call.manager.config.group(referrer.conn.group)
-            return RouteDecision(route="transfer", called=number, calling=referrer.number,
-                                 privacy=False, targets=group)
+            return RouteDecision(route="transfer", called=number, calling=stay.number,
+                                 privacy=stay.withheld, targets=group)
+        # Toward a carrier the referrer stays the caller: a trunk number the carrier
+        # accepts as the calling party, and never the transferred party's withheld one.
         party = CallParty(called=number, calling=referrer.number, privacy=False)
         return decide(call.manager.config, referrer.conn, party)
 
@@ -102,7 +111,7 @@ class Transfer:
         call = self.call
         manager = call.manager
         try:
-            decision = self._decision(target)
+            decision = self._decision(target, stay)
         except RouteError as exc:
             log.info("call %s: transfer to %s: %s", call.id, target.uri, exc.reason)
             return exc.status or 404, None
@@ -132,17 +141,21 @@ class Transfer:
         call.media.profiles[tag] = manager.profile(conn)
         offer = await call.media.offer(stay.sdp_in, by=stay.tag, to=tag)
         where = addressing(conn, decision, sig.fqdn)
-        uri = where.request_uri
+        uri, to_addr = where.request_uri, where.to_addr
         if decision.route == "transfer":
-            uri = SipUri(host=target.uri.host, user=target.uri.user, port=conn.port,
-                         params={**target.uri.params, "transport": conn.transport})
+            uri = teams_target(target)
+            to_addr = Address(uri.copy())
+        contact_user = callee_contact_user(conn)
+        headers = (*marked(where.headers, decision.privacy),
+                   *referred_by(self.ctx.request, conn))
         attempt = InviteAttempt(
-            sig, conn, uri=uri, from_addr=where.from_addr, to_addr=where.to_addr,
-            headers=where.headers, contact=sig.contact(conn.transport, decision.calling),
+            sig, conn, uri=uri, from_addr=where.from_addr, to_addr=to_addr,
+            headers=headers, contact=sig.contact(conn.transport, contact_user),
             sdp=offer, timers=manager.timer_settings, max_forwards=70,
         )
         attempt.send(peer)
-        leg = Leg(tag, conn, conn.transport, peer, number=decision.called, sdp_out=offer)
+        leg = Leg(tag, conn, conn.transport, peer, number=decision.called or None,
+                  sdp_out=offer, contact_user=contact_user)
         event = await final_outcome(attempt, manager.failover_timeout)
         if event is None:
             return 408
@@ -174,3 +187,12 @@ class Transfer:
             return
         await call.media.offer(stay.sdp_in, by=stay.tag, to=old.tag)
         await call.media.answer(old.sdp_in, by=old.tag, to=stay.tag)
+
+
+def teams_target(target: ReferTarget) -> SipUri:
+    """Request-URI (and To) for a Teams user: the Refer-To URI as given, user part,
+    user=phone and x- parameters included; only embedded headers (?Replaces=...) are
+    left out, which a Request-URI may not hold (RFC 3261 §19.1.1) and which the transfer
+    handles itself. The connection's own host, port and transport decide where the
+    INVITE goes, not this URI."""
+    return target.uri.copy(headers={})

@@ -3,6 +3,10 @@
 RFC 3261 §20.10: when the URI is not in angle brackets, everything after the first
 semicolon is a header parameter, and the URI may not hold a comma, semicolon or
 question mark, which is why ``Contact: sip:u@h?Route=...`` is rejected.
+
+`parse_echoed_address` is the one lenient reader: From and To of a response echo our
+own request, and all we need from them is the tag, so a URI we cannot parse there is
+kept as written instead of costing us the response (and its ACK).
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ _DISPLAY_TOKENS = re.compile(rf"({abnf.TOKEN}(?:{abnf.LWS}{abnf.TOKEN})*)?{abnf.
 _QUOTED_DISPLAY = re.compile(rf"({abnf.QUOTED_STRING}){abnf.SWS}<")
 #   addr-spec      =  SIP-URI / SIPS-URI / absoluteURI (ending where parameters start)
 _ADDR_SPEC = re.compile(r"[^\s;<>\"]+")
+# What an echoed URI we cannot parse must still be: a scheme, then no space, quote,
+# angle bracket or control character (so it can go out again unchanged, and safely).
+_OPAQUE = re.compile(rf"({abnf.SCHEME}):([^\s\"<>\x00-\x1f\x7f]+)\Z")
 
 
 def _bad(reason: str) -> SipPeerError:
@@ -99,6 +106,46 @@ def parse_address(text: str) -> Address:
     return Address(uri=uri, display_name=display, params=parse_params(text, pos, "an address"))
 
 
+def _opaque(text: str) -> AbsoluteUri:
+    match = _OPAQUE.match(text)
+    if match is None:
+        raise _bad(f"malformed URI {text[:80]!r}")
+    return AbsoluteUri(scheme=match.group(1).lower(), rest=match.group(2))
+
+
+def parse_echoed_address(text: str) -> Address:
+    """From or To of a response to our request: strict where it parses, else the URI is
+    kept opaque (an `AbsoluteUri` that prints as it came) while the display name and
+    the parameters, the tag above all, are still read strictly.
+
+    A peer echoes the URI we sent (RFC 3261 §8.2.6.2); rejecting a 200 over it means
+    no ACK, a failover to the next proxy and a call that fails although it was answered.
+    """
+    try:
+        return parse_address(text)
+    except SipPeerError:
+        pass
+    text = text.strip(" \t")
+    display: str | None = None
+    match = _QUOTED_DISPLAY.match(text) or _DISPLAY_TOKENS.match(text)
+    if match is not None:
+        raw_display = match.group(1)
+        if raw_display is not None:
+            display = abnf.unquote(raw_display) if raw_display.startswith('"') else raw_display
+        close = text.find(">", match.end())
+        if close < 0:
+            raise _bad("unterminated '<' in an address")
+        uri: Uri = _opaque(text[match.end() : close])
+        pos = close + 1
+    else:
+        spec = _ADDR_SPEC.match(text)
+        if spec is None:
+            raise _bad(f"malformed address {text[:60]!r}")
+        uri = _opaque(spec.group(0))
+        pos = spec.end()
+    return Address(uri=uri, display_name=display, params=parse_params(text, pos, "an address"))
+
+
 def parse_address_list(values: list[str]) -> list[Address]:
     """Parse the (already split) values of a list header of addresses."""
     out = []
@@ -127,5 +174,6 @@ __all__ = [
     "parse_address",
     "parse_address_list",
     "parse_contact_values",
+    "parse_echoed_address",
     "parse_params",
 ]

@@ -3,7 +3,8 @@
 The accessors parse on demand and raise `SipPeerError`: 400 on a request, a drop
 (``status=None``) on a response, with the headers attached so that the caller can
 answer. They read the first line of single-value headers; `validate` checks that
-there is only one.
+there is only one. A response's From and To echo our own request and only their tags
+matter, so a URI there that does not parse is kept opaque (`parse_echoed_address`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from . import abnf
-from .address import Address, parse_address, parse_address_list, parse_contact_values
+from .address import (
+    Address,
+    parse_address,
+    parse_address_list,
+    parse_contact_values,
+    parse_echoed_address,
+)
 from .errors import SipPeerError
 from .fields import (
     CSeq,
@@ -41,6 +48,10 @@ class _Fields:
 
     def _peer_status(self) -> int | None:
         return 400
+
+    def _address(self, value: str) -> Address:
+        """From and To of a request: strict (the core acts on them)."""
+        return parse_address(value)
 
     def _parse(self, parse: Callable[[], T]) -> T:
         try:
@@ -82,12 +93,12 @@ class _Fields:
     @property
     def from_addr(self) -> Address:
         value = self._required("From")
-        return self._parse(lambda: parse_address(value))
+        return self._parse(lambda: self._address(value))
 
     @property
     def to_addr(self) -> Address:
         value = self._required("To")
-        return self._parse(lambda: parse_address(value))
+        return self._parse(lambda: self._address(value))
 
     @property
     def contacts(self) -> list[Address]:
@@ -173,6 +184,9 @@ class Response(_Fields):
 
     def _peer_status(self) -> int | None:
         return None  # a bad response is dropped, never answered
+
+    def _address(self, value: str) -> Address:
+        return parse_echoed_address(value)
 
     def to_bytes(self) -> bytes:
         """Canonical wire form: full header names, Content-Length recomputed."""
