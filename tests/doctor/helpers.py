@@ -35,6 +35,7 @@ sbc:
     - {{transport: udp, port: 5060}}
     - {{transport: tcp, port: 5060}}
     - {{transport: tls, port: 5061}}
+  admin_allowlist: [192.168.10.0/24]
   tls:
     cert: /data/sbc.crt
     key: /data/sbc.key

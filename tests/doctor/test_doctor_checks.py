@@ -483,6 +483,27 @@ def test_firewall_tls_port_closed() -> None:
                         "of the box too.")
 
 
+def test_management_open_to_any_address_is_a_warning() -> None:
+    assert finding(healthy(), "firewall.admin").message == (
+        "SSH and the web console answer only 192.168.10.0/24.")
+    open_config = config(CONFIG.replace("  admin_allowlist: [192.168.10.0/24]\n", ""))
+    f = finding(replace(healthy(), config=open_config), "firewall.admin")
+    assert (f.level, f.page) == ("warn", "firewall")
+    assert f.message == ("SSH and the web console answer any address (sbc.admin_allowlist is "
+                         "empty).")
+    assert "sbc config set sbc.admin_allowlist=" in f.action
+
+
+def test_sip_sources_say_which_connection_keeps_them_open() -> None:
+    f = finding(healthy(), "firewall.sip_sources")
+    assert f.level == "ok" and "Telekom: no allowlist" in f.message
+    narrow = config(CONFIG.replace('    password: "s3cret"\n',
+                                   '    password: "s3cret"\n    allowlist: [217.0.0.0/13]\n'))
+    f = finding(replace(healthy(), config=narrow), "firewall.sip_sources")
+    assert f.message == ("The SIP ports admit only the connections' allowlists "
+                         "(3 network(s)).")
+
+
 def test_firewall_media_range_closed() -> None:
     fw = FirewallFacts(ruleset=_drop_rule(ruleset(), "udp", 30000))
     f = finding(replace(healthy(), firewall=fw), "firewall.media")

@@ -92,3 +92,16 @@ def test_ports_sets_and_ranges() -> None:
 def test_probes_cover_both_ends_of_each_range() -> None:
     assert [str(a) for a in probes_for(("52.112.0.0/14",))] == [
         "52.112.0.0", "52.114.0.0", "52.115.255.255"]
+
+
+def test_a_named_set_is_looked_up() -> None:
+    rules = table([saddr("@sip_peers4"), dport("tcp", 5061), {"accept": None}])
+    rules["nftables"].insert(1, {"set": {
+        "family": "inet", "name": "sip_peers4", "table": "opensbc", "type": "ipv4_addr",
+        "flags": ["interval"], "elem": [prefix("52.112.0.0", 14), "192.0.2.7"]}})
+    inside = ipaddress.ip_address("52.113.0.1")
+    assert decide(rules, Probe(inside, "tcp", 5061)).accepted
+    assert decide(rules, Probe(ipaddress.ip_address("192.0.2.7"), "tcp", 5061)).accepted
+    assert not decide(rules, Probe(ipaddress.ip_address("203.0.113.1"), "tcp", 5061)).accepted
+    missing = table([saddr("@nowhere"), dport("tcp", 5061), {"accept": None}])
+    assert not decide(missing, Probe(inside, "tcp", 5061)).accepted  # unknown: not open

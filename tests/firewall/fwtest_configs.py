@@ -24,3 +24,16 @@ def write(directory: Path, text: str, name: str = "sbc.yaml") -> Path:
     path = directory / name
     path.write_text(text)
     return path
+
+
+def with_allowlists(carrier: str, admins: str | None = None) -> str:
+    """examples/appliance.yaml with the carrier's allowlist (Teams has its own) and,
+    optionally, `sbc.admin_allowlist`."""
+    text = EXAMPLE.read_text()
+    marker = "    # transport: tls               # only if TLS was ordered\n"
+    assert marker in text
+    text = text.replace(marker, f"    allowlist: {carrier}\n")
+    if admins is not None:
+        text = text.replace("  options_interval: 60\n",
+                            f"  options_interval: 60\n  admin_allowlist: {admins}\n")
+    return text

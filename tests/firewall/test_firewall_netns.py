@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fwtest_configs import EXAMPLE, REPO, write
+from fwtest_configs import EXAMPLE, with_allowlists, write
+from fwtest_netns import in_ns, veth_pair
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or not all(shutil.which(t) for t in ("ip", "nft", "unshare")),
@@ -59,33 +60,10 @@ print(json.dumps(result))
 """
 
 
-def ip(*args: str) -> None:
-    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=30)
-
-
-def in_ns(ns: str, *argv: str, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ip", "netns", "exec", ns, *argv], capture_output=True, text=True,
-                          timeout=60, check=False, cwd=REPO, **kw)  # type: ignore[call-overload]
-
-
 @pytest.fixture
 def namespaces() -> Iterator[tuple[str, str]]:
-    tag = f"fw{os.getpid() % 100000}"
-    fw, peer = f"{tag}sbc", f"{tag}peer"
-    ip("netns", "add", fw)
-    ip("netns", "add", peer)
-    try:
-        ip("link", "add", f"{tag}a", "type", "veth", "peer", "name", f"{tag}b")
-        ip("link", "set", f"{tag}a", "netns", fw)
-        ip("link", "set", f"{tag}b", "netns", peer)
-        for ns, dev, addr in ((fw, f"{tag}a", "10.77.0.2/24"), (peer, f"{tag}b", "10.77.0.1/24")):
-            ip("-n", ns, "addr", "add", addr, "dev", dev)
-            ip("-n", ns, "link", "set", dev, "up")
-            ip("-n", ns, "link", "set", "lo", "up")
-        yield fw, peer
-    finally:
-        for ns in (fw, peer):
-            subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True)
+    with veth_pair() as pair:
+        yield pair
 
 
 def test_only_configured_ports_get_through(namespaces: tuple[str, str]) -> None:
@@ -112,6 +90,33 @@ def test_only_configured_ports_get_through(namespaces: tuple[str, str]) -> None:
     assert "udp 5070" not in seen
     if shutil.which("ping"):
         assert ping.returncode == 0  # ICMP echo is allowed
+
+
+@pytest.mark.parametrize("carrier, ssh", [
+    ("[10.77.0.1/32]", "timeout"),  # the peer is the carrier; admins elsewhere
+    ("[192.0.2.0/24]", "open"),  # the peer is in no allowlist; it is an admin
+])
+def test_sip_from_allowlists_and_management_from_admins(namespaces: tuple[str, str],
+                                                         tmp_path: Path, carrier: str,
+                                                         ssh: str) -> None:
+    fw, peer = namespaces
+    admins = "[192.0.2.0/24]" if ssh == "timeout" else "[10.77.0.0/24]"
+    config = write(tmp_path, with_allowlists(carrier, admins))
+    applied = in_ns(fw, sys.executable, "-m", "sbc.firewall", "apply", "--config", str(config))
+    assert applied.returncode == 0, applied.stderr
+    server = subprocess.Popen(["ip", "netns", "exec", fw, sys.executable, "-c", SERVER,
+                               "22,5061", "5060", "15"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().strip() == "ready"
+        client = in_ns(peer, sys.executable, "-c", CLIENT, "10.77.0.2", "22,5061", "5060")
+        assert client.returncode == 0, client.stderr
+    finally:
+        server.terminate()
+        seen = set(server.communicate(timeout=30)[0].split("\n"))
+    sip = "open" if carrier == "[10.77.0.1/32]" else "timeout"
+    assert json.loads(client.stdout) == {"tcp 22": ssh, "tcp 5061": sip}
+    assert ("udp 5060" in seen) == (sip == "open")
 
 
 def _apply_then_list(ns: str, *configs: Path) -> tuple[list[int], str]:

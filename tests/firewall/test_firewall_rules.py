@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from fwtest_configs import EXAMPLE, REPO, with_listen, write
+from fwtest_configs import EXAMPLE, REPO, with_allowlists, with_listen, write
 from sbc.config import load_config, loads
 from sbc.firewall import (
     DEFAULT_RTP,
@@ -56,6 +56,42 @@ def test_listeners_on_addresses_and_shared_ports() -> None:
     assert "dport 5060" not in ruleset
 
 
+def test_sip_sources_are_the_connections_allowlists() -> None:
+    config = loads(with_allowlists('[217.0.0.0/13, "2003::/19", 217.0.1.0/24]'), "sbc.yaml")
+    plan = plan_for(config)
+    assert not plan.peers.any and plan.admins.any
+    assert [str(n) for n in plan.peers.networks or ()] == [
+        "52.112.0.0/14", "52.120.0.0/14", "217.0.0.0/13", "2003::/19"]  # merged, v4 first
+    ruleset = render_ruleset(plan)
+    assert "\t\telements = { 52.112.0.0/14, 52.120.0.0/14, 217.0.0.0/13 }\n" in ruleset
+    assert '\t\tip saddr @sip_peers4 tcp dport 5061 accept comment "SIP TLS"\n' in ruleset
+    assert '\t\tip6 saddr @sip_peers6 udp dport 5060 accept comment "SIP UDP"\n' in ruleset
+    assert '\t\ttcp dport 22 accept comment "SSH"\n' in ruleset
+
+
+def test_a_connection_known_by_dns_only_keeps_sip_open() -> None:
+    plan = plan_for(load_config(EXAMPLE))  # Telekom: no allowlist, a DNS name
+    assert plan.peers.any and "Telekom" in plan.peers.why_any
+    ruleset = render_ruleset(plan)
+    assert "@sip_peers" not in ruleset and "# from any address: Telekom" in ruleset
+    static = with_allowlists("[]").replace("connections:\n",
+                                           "hosts:\n  reg.sip-trunk.telekom.de: 192.0.2.8\n"
+                                           "connections:\n")
+    plan = plan_for(loads(static, "sbc.yaml"))  # the host map pins its address
+    assert not plan.peers.any and "192.0.2.8/32" in [str(n) for n in plan.peers.networks or ()]
+
+
+def test_admin_allowlist_limits_ssh_and_the_web_console() -> None:
+    config = loads(with_allowlists("[192.0.2.0/24]", '[10.1.0.0/16, "fd00::/8"]'), "sbc.yaml")
+    plan = plan_for(config)
+    ruleset = render_ruleset(plan)
+    assert '\t\tip saddr @admin4 tcp dport 22 accept comment "SSH"\n' in ruleset
+    assert '\t\tip6 saddr @admin6 tcp dport 9090 accept comment "web console (Cockpit)"\n' \
+        in ruleset
+    assert "\t\telements = { fd00::/8 }\n" in ruleset
+    assert "\ttcp dport 22 accept" not in ruleset
+
+
 def test_management_only_without_config() -> None:
     plan = plan_for(None)
     assert plan.sip == () and plan.media == ()
@@ -91,10 +127,13 @@ needs_nft = pytest.mark.skipif(
     - {transport: udp, address: 192.0.2.10, port: 5070}
     - {transport: tls, address: "2001:db8::10", port: 5067}
 """,
+    "allowlists",
 ])
 def test_nft_accepts_the_ruleset(tmp_path: Path, listen: str | None) -> None:
     if listen is None:
         config = None
+    elif listen == "allowlists":
+        config = loads(with_allowlists("[192.0.2.0/24]", "[10.0.0.0/8]"), "sbc.yaml")
     else:
         config = loads(with_listen(listen), "sbc.yaml")
     ruleset = write(tmp_path, render_ruleset(plan_for(config)), "opensbc.nft")

@@ -49,6 +49,7 @@ class Limits:
     max_message_bytes: int = 65535
     max_connections: int = 1024
     tcp_idle_timeout: int = 600
+    max_connections_per_source: int = 64  # one source must not hold every slot
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class SbcSettings:
     tls: TlsSettings
     limits: Limits
     model: str
+    # Who may reach SSH and the web console (nftables); empty = any (`sbc doctor` warns).
+    admin_allowlist: tuple[IPNetwork, ...] = ()
 
     def listener(self, transport: Transport) -> Listener | None:
         """The first listener for a transport: its port goes into Contact headers."""

@@ -33,6 +33,7 @@ from .values import (
     integer,
     ip_address,
     list_of,
+    networks,
     port,
     text,
     transport,
@@ -107,6 +108,12 @@ _LIMIT_KEYS = (
         Limits.tcp_idle_timeout,
         "an idle TCP/TLS connection is closed",
     ),
+    Key(
+        "max_connections_per_source",
+        integer(1, 100000),
+        Limits.max_connections_per_source,
+        "TCP/TLS connections from one address",
+    ),
 )
 
 _SBC_KEYS = (
@@ -130,6 +137,12 @@ _SBC_KEYS = (
     Key("tls", lambda d, n, p: n, None, "certificate, key and trust store"),
     Key("limits", lambda d, n, p: n, None, "bounds against misbehaving peers"),
     Key("model", text(max_len=64), DEFAULT_MODEL, "the model in X-MS-SBC"),
+    Key(
+        "admin_allowlist",
+        networks,
+        (),
+        "networks that may reach SSH and the web console; empty = any",
+    ),
 )
 
 
@@ -192,6 +205,7 @@ def read_sbc(doc: Doc, node: Node | None, at: Node | None) -> SbcSettings | None
         tls=TlsSettings(tls["cert"], tls["key"], tls["ca_bundle"]),
         limits=Limits(**limits.values),
         model=f["model"],
+        admin_allowlist=f["admin_allowlist"],
     )
 
 

@@ -2,8 +2,9 @@
 
 It is the transports' `Receiver`. For each incoming item it applies, in this order:
 
-1. the source allowlist (requests and peer errors; a source no connection allows gets
-   nothing back, and is counted by `SourceGate`);
+1. the source allowlist: a datagram from a source no connection allows is dropped before
+   it is parsed (`admit_datagram`, responses too), a connection before it is read
+   (`admit_connection`); it gets nothing back and is counted by `SourceGate`;
 2. peer errors and failed validation become their answer (`error_response`, 400/420/...)
    or a drop, here and nowhere else, logged with the Call-ID and counted;
 3. the `TransactionLayer` (with `loop.time()` as its clock; one timer handle follows
@@ -166,6 +167,17 @@ class SipEngine:
         self.gate.drop(peer.host, f"{peer.transport.upper()} connection", now=self.now(),
                        wall=time.time())
         return False
+
+    def admit_datagram(self, source: Peer, data: bytes) -> bool:
+        """Before parsing: a flood from outside every allowlist costs a lookup each."""
+        if self.gate.allowed(source.host):
+            return True
+        self.gate.drop(source.host, sip_method(data), now=self.now(), wall=time.time())
+        return False
+
+    def reserved_peer(self, peer: Peer, names: tuple[str, ...]) -> bool:
+        """A configured peer's connection is not counted against `max_connections`."""
+        return self.gate.configured(peer.host, names)
 
     def receive(self, incoming: Incoming) -> None:
         now = self.now()

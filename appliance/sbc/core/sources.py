@@ -11,6 +11,11 @@ the message came over, then those whose host a verified TLS certificate names
 (Microsoft's proxies present *.pstnhub.microsoft.com style names), then those whose host
 resolved to exactly this address. When several remain (Teams1-3 behind one certificate),
 all of them are returned.
+
+The allowlist is asked before a datagram is parsed (`allowed`, cached per address until
+the allowlist changes), so shedding a flood costs a dictionary lookup per datagram.
+A configured peer (`configured`: an address a connection's host is or resolves to, or a
+verified certificate naming that host) gets a reserved connection slot in the transports.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass
 
 from ..certs.names import name_matches
 from ..config import Allowlist, Config, Connection
+from ..config.allow import static_addresses
 from ..config.model import IPAddress
 from ..logs import EventLog
 
@@ -30,6 +36,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 60.0
 MAX_SOURCES = 4096
+MAX_VERDICTS = 65536  # cached allowlist answers; cleared when full (spoofed floods)
 
 
 @dataclass
@@ -56,6 +63,8 @@ class SourceGate:
         self.total = 0
         self._drops: OrderedDict[str, _Drops] = OrderedDict()
         self._resolved: dict[str, frozenset[IPAddress]] = {}
+        self._verdicts: dict[str, bool] = {}
+        self._peers: frozenset[IPAddress] = frozenset()
         self.configure(config)
 
     def configure(self, config: Config) -> None:
@@ -67,6 +76,12 @@ class SourceGate:
 
     def _rebuild(self) -> None:
         self.allowlist = Allowlist(self.config, self._resolved)
+        self._verdicts = {}
+        peers: set[IPAddress] = set()
+        for conn in self.config.connections:
+            peers |= static_addresses(self.config, conn)
+            peers |= self._resolved.get(conn.name, frozenset())
+        self._peers = frozenset(peers)
 
     def update_resolved(self, conn: str, addresses: Iterable[IPAddress | str]) -> None:
         """The resolver's current answer for a connection (its default allowlist)."""
@@ -78,10 +93,27 @@ class SourceGate:
     # -- decisions ----------------------------------------------------------------------
 
     def allowed(self, host: str) -> bool:
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            try:
+                verdict = self.allowlist.allowed(host)
+            except ValueError:
+                verdict = False
+            if len(self._verdicts) >= MAX_VERDICTS:
+                self._verdicts.clear()
+            self._verdicts[host] = verdict
+        return verdict
+
+    def configured(self, host: str, names: Iterable[str] = ()) -> bool:
+        """A configured peer: one of the connections' addresses, or a verified
+        certificate name that covers a connection's host."""
         try:
-            return self.allowlist.allowed(host)
+            if ipaddress.ip_address(host) in self._peers:
+                return True
         except ValueError:
             return False
+        hosts = [c.host for c in self.config.connections if not c.host_is_ip]
+        return any(name_matches(n, h) for n in names if n for h in hosts)
 
     def classify(
         self, host: str, transport: str, peer_names: Iterable[str] = ()

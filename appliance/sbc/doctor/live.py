@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import Config, Connection
 from ..config.loader import TEAMS_NETWORKS
+from .access import access_findings
 from .facts import Facts
 from .finding import Finding, fail, ok, warn
 from .names import entry_setting, setting_names
@@ -326,6 +327,7 @@ def live_findings(facts: Facts) -> list[Finding]:
         out += options_in_findings(facts, doc)
         out += registration_findings(facts, doc)
     out += firewall_findings(facts)
+    out += access_findings(facts)
     out += media_findings(facts)
     out += clock_findings(facts)
     return out

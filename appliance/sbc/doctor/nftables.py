@@ -5,7 +5,8 @@ kernel has loaded, so a hand edit or a failed reload shows up. The input chain i
 in order like the kernel does for a packet opening a connection: the first rule whose
 every match holds decides (accept/drop/reject), else the chain policy. A match this
 module does not understand makes its rule not apply: an accept we cannot read does not
-count as open, a drop we cannot read does not count as closed.
+count as open, a drop we cannot read does not count as closed. A named set (`ip saddr
+@sip_peers4`) is looked up among the table's sets.
 """
 
 from __future__ import annotations
@@ -52,6 +53,18 @@ def input_chain(ruleset: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def named_sets(ruleset: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The elements of each named set of our table ("@name" -> elements)."""
+    out: dict[str, list[Any]] = {}
+    for item in ruleset.get("nftables", []):
+        found = item.get("set") if isinstance(item, dict) else None
+        if isinstance(found, dict) and found.get("table") == TABLE:
+            elems = found.get("elem") or []
+            out["@" + str(found.get("name"))] = list(elems) if isinstance(elems, list) \
+                else [elems]
+    return out
+
+
 def _members(right: Any) -> list[Any]:
     """A match's right side as a list: a value, a set, an anonymous list."""
     if isinstance(right, dict) and "set" in right:
@@ -93,11 +106,16 @@ def _any(results: list[bool | None]) -> bool | None:
     return None if any(r is None for r in results) else False
 
 
-def _match(probe: Probe, match: Mapping[str, Any]) -> bool | None:
+def _match(probe: Probe, match: Mapping[str, Any],
+           sets: Mapping[str, list[Any]] | None = None) -> bool | None:
     """True/False for a match on this probe; None when we cannot tell."""
     op, left, right = match.get("op"), match.get("left"), match.get("right")
     if op not in ("==", "in", "!="):
         return None
+    if isinstance(right, str) and right.startswith("@"):
+        if sets is None or right not in sets:
+            return None
+        right = {"set": sets[right]}
     result = _match_value(probe, left, right)
     if result is None or op != "!=":
         return result
@@ -145,6 +163,7 @@ def decide(ruleset: Mapping[str, Any], probe: Probe) -> Verdict:
     chain = input_chain(ruleset)
     if chain is None:
         return Verdict(True, "no input chain in table inet opensbc")
+    sets = named_sets(ruleset)
     for rule in _rules(ruleset, str(chain.get("name"))):
         exprs = rule.get("expr") or []
         verdict = next((v for e in exprs if isinstance(e, dict) for v in e if v in _VERDICTS),
@@ -152,7 +171,7 @@ def decide(ruleset: Mapping[str, Any], probe: Probe) -> Verdict:
         if verdict is None:
             continue  # counters, logs, jumps: not a decision we can follow
         matches = [e["match"] for e in exprs if isinstance(e, dict) and "match" in e]
-        results = [_match(probe, m) for m in matches]
+        results = [_match(probe, m, sets) for m in matches]
         if all(r is True for r in results):
             label = f"rule {rule.get('handle')}"
             comment = rule.get("comment")

@@ -4,15 +4,16 @@
     text = render_ruleset(plan)                       # jinja2 -> nft syntax
     apply_config(config)                              # render + `nft -f -`
 
-Inbound is dropped except replies, loopback, ICMP, DHCP replies, SSH (22), the web
-console (9090), the SIP listeners of `sbc.listen` and the RTP range (40000-49999 until
-the config has its own). Only the table `inet opensbc` is touched.
+Inbound is dropped except replies, loopback, ICMP, DHCP replies, SSH (22) and the web
+console (9090) from `sbc.admin_allowlist` (any address when empty), the SIP listeners of
+`sbc.listen` from what the connections' allowlists admit (named sets), and the RTP
+range. Only the table `inet opensbc` is touched.
 """
 
 from .apply import apply_config, main
-from .model import FirewallPlan, PortRange, Rule
+from .model import FirewallPlan, PortRange, Rule, Sources
 from .nft import NftError
-from .plan import DEFAULT_RTP, plan_for, rtp_ports, sip_rules
+from .plan import DEFAULT_RTP, admin_sources, peer_sources, plan_for, rtp_ports, sip_rules
 from .render import render_ruleset
 
 __all__ = [
@@ -21,8 +22,11 @@ __all__ = [
     "NftError",
     "PortRange",
     "Rule",
+    "Sources",
+    "admin_sources",
     "apply_config",
     "main",
+    "peer_sources",
     "plan_for",
     "render_ruleset",
     "rtp_ports",

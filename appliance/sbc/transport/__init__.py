@@ -7,14 +7,17 @@
 
 The receiver (the SBC core) gets every message or peer error as an `Incoming`
 (`receive`), is asked about every new incoming connection before its TLS handshake
-(`admit_connection`), and hears about sends that failed (`send_failed`). The transports
-never answer anything themselves except CRLF keep-alive pongs: turning a peer error into
-a 400 (or a drop) is the core's one place for it.
+(`admit_connection`), and hears about sends that failed (`send_failed`). Optional hooks:
+`admit_datagram` (checked before a datagram is parsed) and `reserved_peer` (a configured
+peer's connection takes a reserved slot). The transports never answer anything
+themselves except CRLF keep-alive pongs: turning a peer error into a 400 (or a drop) is
+the core's one place for it.
 
 - `peer`     `Peer` (an `sbc.sip.Endpoint` with SNI), `Incoming`, the `Receiver` protocol
 - `udp`      the datagram listener
 - `stream`   one TCP/TLS connection: framing, pongs, bounded buffers, trace
 - `tls`      the server/client contexts from `sbc.certs.tls` and handshake reasons
+- `admission` connection slots (per source, general and reserved pools), asked hosts
 - `manager`  listeners, the connection table (reuse), `send`, idle sweeping, stats
 """
 

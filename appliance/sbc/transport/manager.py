@@ -16,6 +16,16 @@ TLS connection leaves the reuse table (the next request opens a new connection, 
 new certificate), keeps carrying the responses to requests that came over it, and is
 closed by the sweeper once the receiver's optional `flow_busy(peer)` says no transaction
 uses it any more, or after `DRAIN_LIMIT` seconds at the most.
+
+Shedding and slots: a datagram is checked against the receiver's optional
+`admit_datagram` before it is parsed, so a flood from outside every allowlist costs a
+lookup per datagram, not a parse. Incoming connections are capped per source address and
+pooled (`admission`), and one that has not framed a SIP message within
+`unproven_timeout` is closed long before the idle timeout.
+
+Source address: outgoing TCP/TLS connections are bound to the address of the listener of
+their transport when that is a specific address, so a peer or firewall that checks the
+source sees the SBC's listen address, not whatever the kernel would pick.
 """
 
 from __future__ import annotations
@@ -30,10 +40,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from ..certs import tls as certs_tls
 from ..config.model import Listener
 from ..logs import EventLog
 from ..sip import Endpoint, Limits, Request, Response, SipPeerError, parse_datagram
 from ..trace import TraceControl
+from .admission import Asked, Slots
 from .peer import FlowKey, Incoming, Peer, Receiver
 from .stream import StreamConnection
 from .tls import TlsContexts, handshake_reason
@@ -63,11 +75,14 @@ class TransportStats:
     connections_in: int = 0
     connections_out: int = 0
     refused_connections: int = 0
+    refused_per_source: int = 0  # of those, over `max_per_source`
+    shed: int = 0  # datagrams dropped unread (source outside every allowlist)
     tls_failures_in: int = 0
     tls_failures_out: int = 0
     framing_errors: int = 0
     send_failures: int = 0
     idle_closed: int = 0
+    unproven_closed: int = 0  # incoming, no SIP message within `unproven_timeout`
     pings: int = 0
     internal_errors: int = 0
 
@@ -78,8 +93,10 @@ class TransportStats:
 @dataclass(frozen=True)
 class TransportSettings:
     message_limits: Limits = Limits()
-    max_connections: int = 1024  # incoming stream connections
+    max_connections: int = 1024  # incoming stream connections (configured peers apart)
+    max_per_source: int = 64  # incoming stream connections from one address
     idle_timeout: float = 600.0
+    unproven_timeout: float = 20.0  # incoming, until the first SIP message
     connect_timeout: float = 10.0
     handshake_timeout: float = 10.0
     max_write_buffer: int = 1024 * 1024
@@ -122,6 +139,10 @@ class TransportManager:
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
+        self.slots = Slots()
+        self._asked = Asked()
+        self._admit_datagram = getattr(receiver, "admit_datagram", None)
+        self._reserved_peer = getattr(receiver, "reserved_peer", None)
 
     # -- settings the connections read ---------------------------------------------------
 
@@ -217,6 +238,9 @@ class TransportManager:
     def udp_received(self, listener: UdpListener, data: bytes, addr: tuple[str, int]) -> None:
         self.stats.udp_in += 1
         source = Peer(str(addr[0]), int(addr[1]), "udp")
+        if not self._source_ok(source, data):
+            self.stats.shed += 1
+            return
         self.trace.record("udp", (source.host, source.port), self._trace_local(listener.local),
                           data)
         if not data.strip(b"\r\n\x00 "):
@@ -227,6 +251,18 @@ class TransportManager:
             self.deliver(Incoming(source, listener.local, error=err, raw=data))
             return
         self.deliver(Incoming(source, listener.local, message=message, raw=data))
+
+    def _source_ok(self, source: Peer, data: bytes) -> bool:
+        """The receiver's unparsed check, or an answer from a host we asked."""
+        check = self._admit_datagram
+        if check is None or (data.startswith(b"SIP/2.0 ") and source.host in self._asked):
+            return True
+        try:
+            return bool(check(source, data))
+        except Exception:
+            self.stats.internal_errors += 1
+            log.exception("admit_datagram failed for %s", source)
+            return False
 
     def _acceptor(
         self, kind: str
@@ -241,26 +277,43 @@ class TransportManager:
     ) -> None:
         peername = writer.get_extra_info("peername")
         peer = Peer(str(peername[0]), int(peername[1]), kind)
-        inbound = sum(1 for c in self.connections.values() if not c.outbound)
-        if self._closing or inbound >= self.settings.max_connections:
-            self.stats.refused_connections += 1
-            writer.transport.abort()
+        limits = self.settings
+        if self._closing or self.slots.source_full(peer.host, limits.max_per_source):
+            if not self._closing:
+                self.stats.refused_per_source += 1
+            self._refuse(writer)
             return
+        self.slots.take_source(peer.host)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        try:
+            await self._admit(reader, writer, peer)
+        finally:
+            self.slots.release_source(peer.host)
+
+    async def _admit(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
+    ) -> None:
+        """Allowlist, pool, TLS handshake (a certificate may earn a reserved slot), run."""
+        limits = self.settings
         try:
             admitted = self.receiver.admit_connection(peer)
         except Exception:
             log.exception("admit_connection failed for %s", peer)
             self.stats.internal_errors += 1
             admitted = False
-        if not admitted:
-            self.stats.refused_connections += 1
-            writer.transport.abort()
+        reserved = admitted and self._reserved(peer, ())
+        if not admitted or (peer.transport != "tls" and
+                            self.slots.pool_full(reserved, limits.max_connections)):
+            self._refuse(writer)
             return
-        if kind == "tls":
+        if peer.transport == "tls":
             assert self.tls is not None
             try:
                 await writer.start_tls(
-                    self.tls.server, ssl_handshake_timeout=self.settings.handshake_timeout
+                    self.tls.server, ssl_handshake_timeout=limits.handshake_timeout
                 )
             except asyncio.CancelledError:
                 writer.transport.abort()
@@ -269,15 +322,37 @@ class TransportManager:
                 self.tls_failed(peer, handshake_reason(exc), direction="in")
                 writer.transport.abort()
                 return
+            names = tuple(certs_tls.peer_names(writer.get_extra_info("peercert")))
+            reserved = reserved or (bool(names) and self._reserved(peer, names))
+            if self.slots.pool_full(reserved, limits.max_connections):
+                self._refuse(writer)
+                return
         conn = StreamConnection(self, peer, outbound=False)
-        self.connections[peer.key] = conn
-        self.stats.connections_in += 1
-        conn.attach(reader, writer)
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        await conn.run()
+        self.slots.take(reserved)
+        try:
+            self.connections[peer.key] = conn
+            self.stats.connections_in += 1
+            conn.attach(reader, writer)
+            await conn.run()
+        finally:
+            conn.close("ended")
+            self.slots.release(reserved)
+
+    def _refuse(self, writer: asyncio.StreamWriter) -> None:
+        self.stats.refused_connections += 1
+        writer.transport.abort()
+
+    def _reserved(self, peer: Peer, names: tuple[str, ...]) -> bool:
+        """The receiver's optional verdict: a configured peer gets a reserved slot."""
+        check = self._reserved_peer
+        if check is None:
+            return False
+        try:
+            return bool(check(peer, names))
+        except Exception:
+            self.stats.internal_errors += 1
+            log.exception("reserved_peer failed for %s", peer)
+            return False
 
     def deliver(self, incoming: Incoming) -> None:
         """Hand one item up; an exception above is logged and counted, never raised here."""
@@ -334,7 +409,20 @@ class TransportManager:
             self.send_failed(message, peer, f"send failed: {exc.strerror or exc}")
             return
         self.stats.udp_out += 1
+        if isinstance(message, Request):
+            self._asked.add(peer.host)
         self.trace.record("udp", self._trace_local(listener.local), (peer.host, peer.port), data)
+
+    def bind_address(self, peer: Peer) -> str | None:
+        """Where an outgoing connection to `peer` leaves from: the address of the
+        listener of its transport and IP version, if one is bound to a specific address."""
+        version = ipaddress.ip_address(peer.host).version
+        for item, _ in self._servers:
+            address = item.address
+            if item.transport == peer.transport and address.version == version \
+                    and not address.is_unspecified:
+                return str(address)
+        return None
 
     def _open(self, peer: Peer) -> StreamConnection:
         conn = StreamConnection(self, peer, outbound=True)
@@ -457,14 +545,21 @@ class TransportManager:
             return False
 
     async def _sweep(self) -> None:
-        """Close connections idle for longer than the idle timeout, and drained ones."""
+        """Close connections idle for longer than the idle timeout, incoming ones that
+        sent no SIP message in time, and drained ones."""
         while True:
             await asyncio.sleep(self.settings.sweep_interval)
             now = self.now()
+            limits = self.settings
             for conn in list(self.connections.values()):
-                if conn.open and now - conn.last_activity > self.settings.idle_timeout:
+                if not conn.open:
+                    continue
+                if now - conn.last_activity > limits.idle_timeout:
                     self.stats.idle_closed += 1
                     conn.close("idle timeout")
+                elif not conn.proven and now - conn.opened_at > limits.unproven_timeout:
+                    self.stats.unproven_closed += 1
+                    conn.close(f"no SIP message within {limits.unproven_timeout:g} s")
             self._close_drained(now)
 
     def snapshot(self) -> dict[str, object]:

@@ -69,3 +69,15 @@ class Receiver(Protocol):
 
     def connection_lost(self, peer: Peer, reason: str) -> None:
         """A TCP/TLS connection is gone: no answer can come back over it any more."""
+
+
+class SourceFilter(Protocol):
+    """Optional receiver hooks, looked up once (`getattr`): without them every datagram
+    is parsed and every connection draws on the general pool."""
+
+    def admit_datagram(self, source: Peer, data: bytes) -> bool:
+        """Before parsing: False drops the datagram unread (the receiver counts it)."""
+
+    def reserved_peer(self, peer: Peer, names: tuple[str, ...]) -> bool:
+        """A configured peer (its address, or `names` from its verified certificate):
+        its incoming connection takes a reserved slot, not a general one."""

@@ -5,6 +5,9 @@ complete message, bad message or framing error goes up as an `Incoming`. A frami
 ends the connection (the stream is out of step), after the core had its chance to answer.
 A CRLFCRLF ping gets its CRLF pong (RFC 5626 §4.4.1).
 
+An incoming connection is `proven` once it framed a SIP message (a CRLF ping or bad
+bytes do not count); until then the manager closes it after a short `unproven_timeout`.
+
 Writing: `send` queues while an outgoing connection is still being set up, then writes;
 a peer that stops reading is cut off once our write buffer passes `max_write_buffer`.
 
@@ -75,6 +78,8 @@ class StreamConnection:
         self.peer_names: tuple[str, ...] = ()
         self.framer = StreamFramer(manager.sip_limits)
         self.last_activity = manager.now()
+        self.opened_at = self.last_activity
+        self.proven = outbound  # an incoming one once it framed a SIP message
         self.messages_in = 0
         self.messages_out = 0
         self.draining_since: float | None = None
@@ -116,7 +121,7 @@ class StreamConnection:
             if self.outbound and peercert:
                 self.manager.remember_peer_cert(self.peer, peercert)
         self.state = "open"
-        self.last_activity = self.manager.now()
+        self.opened_at = self.last_activity = self.manager.now()
         pending, self._pending = self._pending, []
         for message, data in pending:
             self.send(message, data)
@@ -131,6 +136,7 @@ class StreamConnection:
             self.close("TLS is not configured")
             return
         server_hostname = (self.peer.sni or self.peer.host) if ctx is not None else None
+        bind = m.bind_address(self.peer)
         try:
             reader, writer = await asyncio.wait_for(
                 asyncio.open_connection(
@@ -139,6 +145,7 @@ class StreamConnection:
                     ssl=ctx,
                     server_hostname=server_hostname,
                     ssl_handshake_timeout=m.handshake_timeout if ctx is not None else None,
+                    local_addr=(bind, 0) if bind is not None else None,
                 ),
                 timeout=m.connect_timeout,
             )
@@ -218,6 +225,7 @@ class StreamConnection:
                 incoming = Incoming(self.peer, self.local, error=event.error,
                                     peer_names=self.peer_names)
             else:
+                self.proven = True
                 incoming = Incoming(self.peer, self.local, message=event,
                                     peer_names=self.peer_names)
             m.deliver(incoming)
