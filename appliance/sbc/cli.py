@@ -36,6 +36,7 @@ from .certs import CertError
 from .certs import cli as certs_cli
 from .config import ConfigError, ConfigHolder, check_main
 from .config import cli as config_cli
+from .config.save import remove_stale_temps
 from .doctor import cli as doctor_cli
 from .status import TRACE_FILE, find_status, format_status, public_json, run_dir
 from .trace import TraceRequest, TraceRequestError, read_request, write_request
@@ -139,10 +140,30 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger().addHandler(handler)
 
 
+class _EarlySignals:
+    """Signal handling from the first line of `sbc run` until the event loop takes over.
+
+    By default SIGHUP and SIGUSR2 end a process, and systemd counts an end by SIGHUP as a
+    clean exit that `Restart=on-failure` does not restart: a `systemctl reload` in the
+    first seconds (while rtpengine is still being reached) used to stop the SBC for good.
+    A SIGHUP before the config is read changes nothing; one after is queued.
+    """
+
+    def __init__(self) -> None:
+        self.hangup = False
+        signal.signal(signal.SIGHUP, self._on_hangup)
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)  # the trace file is polled anyway
+
+    def _on_hangup(self, signum: int, frame: object) -> None:
+        self.hangup = True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .core.app import RunOptions
 
+    early = _EarlySignals()  # first of all, see _EarlySignals
     _configure_logging(args.verbose)
+    early.hangup = False  # the file read now is what a reload until here would read
     try:
         # Certificate files may come later: the TLS side waits for them (core.readiness).
         holder = ConfigHolder(args.config, profiles_dir=args.profiles_dir, require_files=False)
@@ -158,33 +179,43 @@ def cmd_run(args: argparse.Namespace) -> int:
         status_interval=args.status_interval,
         console=args.verbose,
     )
-    return asyncio.run(_serve(holder, options))
+    remove_stale_temps(Path(args.config))
+    return asyncio.run(_serve(holder, options, early))
 
 
-async def _serve(holder: ConfigHolder, options: object) -> int:
+_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR2)
+
+
+async def _serve(holder: ConfigHolder, options: object, early: _EarlySignals) -> int:
     from .core.app import RunOptions, SbcApp
     from .trace import apply_control_file
 
     assert isinstance(options, RunOptions)
     app = SbcApp(holder, options)
     loop = asyncio.get_running_loop()
-    try:
-        await app.start()
-    except (CertError, OSError) as exc:
-        print(f"sbc run: {exc}", file=sys.stderr)
-        await app.stop()
-        return 1
+    # Before start: a reload asked for meanwhile runs once start-up is done.
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, app.request_stop)
-    holder.install_sighup(loop, app.on_reload)
-    loop.add_signal_handler(
-        signal.SIGUSR2, lambda: apply_control_file(app.trace, app.trace_control_path)
-    )
+    loop.add_signal_handler(signal.SIGHUP, app.request_reload)
+
+    def trace_request() -> None:  # before start, the file is read by start itself
+        if app.ready:
+            apply_control_file(app.trace, app.trace_control_path)
+
+    loop.add_signal_handler(signal.SIGUSR2, trace_request)
+    if early.hangup:
+        app.request_reload()
     try:
+        try:
+            await app.start()
+        except (CertError, OSError) as exc:
+            print(f"sbc run: {exc}", file=sys.stderr)
+            return 1
         await app.stopped.wait()
     finally:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR2):
+        for sig in _SIGNALS:
             loop.remove_signal_handler(sig)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # stopping: a reload no longer matters
         await app.stop()
     return 0
 

@@ -25,7 +25,7 @@ from sbc.certs.testpki import Issued, LabCA
 
 FQDN = "sbc.lab.test"
 ORDER = ["files", "parse", "key", "chain", "order", "fqdn", "validity", "expiry", "key-type",
-         "eku"]
+         "eku", "load"]
 
 
 def install(tmp_path: Path, ca: LabCA, leaf: Issued,
@@ -243,3 +243,16 @@ def test_cert_show_lists_the_findings(tmp_path: Path, lab_ca: LabCA,
     assessment = json.loads(capsys.readouterr().out)["assessment"]
     assert assessment["usable"] is False
     assert [f["check"] for f in assessment["findings"] if f["level"] != "ok"] == ["fqdn", "eku"]
+
+
+def test_openssl_load_is_the_last_check(tmp_path: Path, lab_ca: LabCA) -> None:
+    """What `sbc run` loads is tried too, so nothing the checks miss passes (`load`)."""
+    from sbc.certs.assess import check_load
+
+    leaf, other = lab_ca.issue(FQDN), lab_ca.issue(FQDN)
+    files = lab_ca.write(tmp_path, leaf, stem="sbc")
+    assert check_load(files.cert, files.key).level == "ok"
+    files.key.write_bytes(other.key_pem)
+    failed = check_load(files.cert, files.key)
+    assert (failed.check, failed.level) == ("load", "fail")
+    assert failed.message.startswith(f"cannot load the SBC certificate {files.cert} with key")

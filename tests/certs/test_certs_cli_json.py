@@ -100,7 +100,8 @@ def test_import_from_stdin_then_show(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert assessment["usable"] is True
     assert [(f["check"], f["level"]) for f in assessment["findings"]] == [
         ("files", "ok"), ("parse", "ok"), ("key", "ok"), ("chain", "ok"), ("order", "ok"),
-        ("fqdn", "ok"), ("validity", "ok"), ("expiry", "ok"), ("key-type", "ok"), ("eku", "ok")]
+        ("fqdn", "ok"), ("validity", "ok"), ("expiry", "ok"), ("key-type", "ok"), ("eku", "ok"),
+        ("load", "ok")]
     assert shown["pending"] is None
 
 

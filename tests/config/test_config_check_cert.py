@@ -57,7 +57,10 @@ def test_wrong_name_is_reported_and_fails_strict(write_config: WriteConfig, tmp_
     install(tmp_path, ca, ca.issue("other.example.com", client_auth=False))
     path = config_for(write_config, tmp_path)
     assert check_main(["--config", str(path)]) == 0
-    lines = certificate_lines(capsys.readouterr().err)
+    out, err = capsys.readouterr()
+    assert out == ("config loads: 0 connections, but the certificate failed 1 check(s); "
+                   "`sbc run` would keep the TLS side off\n")
+    lines = certificate_lines(err)
     assert len(lines) == 2
     assert lines[0].startswith(
         "certificate: fqdn: the certificate is for other.example.com (SAN: other.example.com), "
@@ -66,7 +69,8 @@ def test_wrong_name_is_reported_and_fails_strict(write_config: WriteConfig, tmp_
     assert lines[1].startswith(f"certificate: eku: {CLIENT_AUTH_MISSING} (ask the CA for")
     assert check_main(["--config", str(path), "--strict"]) == 1
     out, err = capsys.readouterr()
-    assert out == "" and err.endswith(f"{path}: the certificate failed 1 check(s)\n")
+    assert out == "" and err.endswith(
+        f"{path}: the certificate failed 1 check(s); `sbc run` would keep the TLS side off\n")
 
 
 def test_warnings_alone_pass_strict(write_config: WriteConfig, tmp_path: Path, ca: LabCA,
@@ -93,3 +97,47 @@ def test_no_tls_no_certificate_check(write_config: WriteConfig, tmp_path: Path, 
     path = config_for(write_config, tmp_path, listen="udp")
     assert check_main(["--config", str(path), "--strict"]) == 0
     assert certificate_lines(capsys.readouterr().err) == []
+
+
+def _run_refuses(path: Path) -> str:
+    """Why `sbc run` keeps its TLS side off with this config (None: it would serve)."""
+    from sbc.config import load_config
+    from sbc.core.readiness import load_tls
+
+    state = load_tls(load_config(path))
+    assert not state.active
+    return state.reason or ""
+
+
+def test_key_of_another_certificate_fails_as_at_run(
+        write_config: WriteConfig, tmp_path: Path, ca: LabCA,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    install(tmp_path, ca, ca.issue(FQDN))
+    (tmp_path / "sbc.key").write_bytes(ca.issue(FQDN).key_pem)  # a newer CSR's key
+    path = config_for(write_config, tmp_path)
+    assert check_main(["--config", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("config loads: 0 connections, but the certificate failed 1 check")
+    assert check_main(["--config", str(path), "--strict"]) == 1
+    (line,) = certificate_lines(err)
+    assert line.startswith(f"certificate: key: the private key {tmp_path / 'sbc.key'} does "
+                           "not belong to the certificate")
+    assert "does not belong to the certificate" in _run_refuses(path)
+
+
+def test_der_certificate_fails_as_at_run(
+        write_config: WriteConfig, tmp_path: Path, ca: LabCA,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    leaf = ca.issue(FQDN)
+    install(tmp_path, ca, leaf)
+    intermediate = ca.chain(leaf)[1]
+    (tmp_path / "ca.pem").write_bytes(ca.root.cert_pem + intermediate.public_bytes(Encoding.PEM))
+    (tmp_path / "sbc.crt").write_bytes(leaf.cert.public_bytes(Encoding.DER))
+    path = config_for(write_config, tmp_path)
+    assert check_main(["--config", str(path), "--strict"]) == 1
+    (line,) = certificate_lines(capsys.readouterr().err)
+    assert line.startswith(f"certificate: parse: {tmp_path / 'sbc.crt'} is a DER certificate, "
+                           "not PEM; the SBC's TLS reads PEM only")
+    assert "is a DER certificate, not PEM" in _run_refuses(path)

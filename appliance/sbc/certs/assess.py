@@ -8,13 +8,16 @@ import (which refuses at the first "fail") and the readiness report of the insta
 (which lists them all) apply the same rules. The clock is always passed in (`now`).
 
 The checks, in order: ``files``, ``parse``, ``key``, ``chain``, ``order``, ``fqdn``,
-``validity``, ``expiry``, ``key-type``, ``eku``.
+``validity``, ``expiry``, ``key-type``, ``eku``, and for the installed files ``load``:
+OpenSSL loads them as the TLS legs will (PEM only, the key matching), so what passes
+here is what `sbc run` can use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import ssl
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,7 @@ from .chain import Chain, fingerprint, is_ca, name_text, subject_text, verify_ch
 from .errors import CertError
 from .names import common_names, dns_sans, name_matches, validate_fqdn
 from .pem import load_certificates, load_private_key
+from .tls import load_chain
 
 if TYPE_CHECKING:  # names differ in cryptography 38 (PRIVATE_KEY_TYPES)
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
@@ -377,7 +381,8 @@ def assess_installed(
         return CertReport((files, _failed(err, "parse")))
     try:
         private_key: PrivateKeyTypes | None = load_private_key(read[1], str(key))
-        parsed = _ok("parse", f"{cert} holds {len(certs)} certificate(s), {key} a private key")
+        parsed = _not_pem(cert, read[0], "certificate") or _not_pem(key, read[1], "key") or _ok(
+            "parse", f"{cert} holds {len(certs)} certificate(s), {key} a private key")
     except CertError as err:
         private_key, parsed = None, _failed(err, "parse")
     leaf = pick_leaf(certs, [private_key] if private_key is not None else [])
@@ -388,6 +393,8 @@ def assess_installed(
         findings.append(check_key(leaf, private_key, str(key)))
     chain_finding, chain = _installed_chain(leaf, certs, ca_bundle, when)
     findings += [chain_finding, check_order(certs, leaf, chain), *check_leaf(leaf, fqdn, when)]
+    if all(f.level != "fail" for f in findings):  # what the checks above may have missed
+        findings.append(check_load(cert, key))
     return CertReport(
         tuple(findings),
         subject=subject_text(leaf),
@@ -395,6 +402,28 @@ def assess_installed(
         not_after=compat.not_after(leaf),
         days_left=days_left(leaf, when),
     )
+
+
+def _not_pem(path: Path, data: bytes, what: str) -> Finding | None:
+    """`sbc cert import` takes DER, but the TLS legs (OpenSSL) read only PEM."""
+    if b"-----BEGIN" in data:
+        return None
+    command = "x509" if what == "certificate" else "pkey"
+    return Finding(
+        "parse", "fail",
+        f"{path} is a DER {what}, not PEM; the SBC's TLS reads PEM only",
+        f"install it with `sbc cert import`, which writes PEM, or convert it: "
+        f"openssl {command} -inform DER -in {path} -out {path.name}.pem",
+    )
+
+
+def check_load(cert: Path, key: Path) -> Finding:
+    """OpenSSL loads the pair as `sbc run` will (a mismatch or a format it refuses)."""
+    try:
+        load_chain(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER), cert, key)
+    except CertError as err:
+        return _failed(err, "load")
+    return _ok("load", f"OpenSSL loads {cert} with {key}")
 
 
 def _read_files(cert: Path, key: Path, fqdn: str) -> tuple[bytes, bytes] | Finding:

@@ -24,9 +24,10 @@ from server certificates (Chrome root policy, 2026) and Microsoft's rule may mov
 an admin with no other certificate available still gets the inbound leg and the carrier
 working. `require_client_auth=True` (CLI `--strict-eku`) turns the warning into a refusal.
 
-Then it writes (each atomically): the root to the admin's roots, the key to `sbc.key`
-(0600), the leaf and its intermediates (leaf first, in chain order, no root) to `sbc.crt`,
-and removes the pending key. Running TLS connections still use the old certificate: the
+Then it writes the root to the admin's roots, installs the key (`sbc.key`, 0600) and the
+leaf with its intermediates (`sbc.crt`, leaf first, in chain order, no root) as one pair
+(`certs.pair`: both or neither, whenever the import is killed), and removes the pending
+key. Running TLS connections still use the old certificate: the
 service must reload and reconnect (AT-8).
 """
 
@@ -41,7 +42,7 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from ..util.atomic import atomic_write, fsync_dir
+from ..util.atomic import fsync_dir
 from . import compat
 from .assess import (
     CLIENT_AUTH_MISSING,
@@ -58,6 +59,7 @@ from .bundle import add_ca, build_bundle, load_bundle
 from .chain import Chain, fingerprint, is_ca, is_self_signed, name_text, subject_text
 from .errors import CertError
 from .names import validate_fqdn
+from .pair import install_pair
 from .paths import SYSTEM_STORE, CertPaths
 from .pem import certificates_pem, key_pem, load_certificates, load_private_key
 
@@ -234,9 +236,7 @@ def _install(
         added = add_ca(
             root_pem, paths, source="the import", system_store=system_store, now=when
         ).added
-    if key.source != "installed":
-        atomic_write(paths.key, key.pem, mode=0o600)
-    atomic_write(paths.cert, certificates_pem([leaf, *chain.intermediates]), mode=0o644)
+    install_pair(paths, certificates_pem([leaf, *chain.intermediates]), key.pem)
     if key.source == "pending":
         with contextlib.suppress(FileNotFoundError):
             paths.pending_key.unlink()

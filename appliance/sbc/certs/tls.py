@@ -61,7 +61,7 @@ def server_context(
     _harden(ctx, ciphers)
     ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
     ctx.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
-    _load_chain(ctx, cert, key)
+    load_chain(ctx, cert, key)
     _load_trust(ctx, ca_bundle)
     return ctx
 
@@ -82,7 +82,7 @@ def client_context(
     if cert is not None:
         if key is None:
             raise ValueError("client_context: a certificate needs its key")
-        _load_chain(ctx, cert, key)
+        load_chain(ctx, cert, key)
     _load_trust(ctx, ca_bundle)
     return ctx
 
@@ -96,7 +96,9 @@ def _harden(ctx: ssl.SSLContext, ciphers: tuple[str, ...]) -> None:
         raise ValueError(f"no usable cipher in {ciphers}") from exc
 
 
-def _load_chain(ctx: ssl.SSLContext, cert: PathLike, key: PathLike) -> None:
+def load_chain(ctx: ssl.SSLContext, cert: PathLike, key: PathLike) -> None:
+    """Load our certificate and key as every TLS leg does (`assess` tries it too, so
+    `sbc check` refuses what `sbc run` cannot load)."""
     try:
         ctx.load_cert_chain(certfile=str(cert), keyfile=str(key))
     except FileNotFoundError as exc:

@@ -4,10 +4,12 @@ Exit 1 with one `file:line: field: message` line per error on stderr; warnings g
 stderr too but do not fail; a clean file prints "config OK: N connections".
 
 When the config uses TLS, the installed certificate is assessed as `sbc run` would use it
-(`sbc.certs.assess`): each problem is one `certificate: check: message (hint)` line on
-stderr. A certificate that does not cover `sbc.fqdn` is found here rather than by Teams
-answering 403. Problems only warn; with `--strict` a failed check exits 1. A missing
-certificate never fails the check by itself (the SBC runs its UDP/TCP legs without one).
+(`sbc.certs.assess`, the same code and OpenSSL load): each problem is one
+`certificate: check: message (hint)` line on stderr. A certificate that does not cover
+`sbc.fqdn` is found here rather than by Teams answering 403. With a failed check (a key
+that does not match, a DER file, a wrong name) `sbc run` keeps its TLS side off, so the
+summary says so instead of "config OK"; `--strict` exits 1 then, and also when the
+certificate is missing (the SBC runs its UDP/TCP legs without one until it is imported).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def check_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profiles-dir", type=Path, help="extra connection profiles")
     parser.add_argument(
         "--strict", action="store_true",
-        help="missing certificate files and failed certificate checks are errors (as at run)",
+        help="missing certificate files and failed certificate checks are errors",
     )
     args = parser.parse_args(argv)
     config, issues = inspect(args.config, profiles_dir=args.profiles_dir, require_files=args.strict)
@@ -40,11 +42,14 @@ def check_main(argv: list[str] | None = None) -> int:
         print(f"{args.config}: {len(errors)} error(s)", file=sys.stderr)
         return 1
     failed = check_certificate(config)
+    refused = (f"the certificate failed {failed} check(s); `sbc run` would keep the TLS "
+               "side off")
     if args.strict and failed:
-        print(f"{args.config}: the certificate failed {failed} check(s)", file=sys.stderr)
+        print(f"{args.config}: {refused}", file=sys.stderr)
         return 1
     names = ", ".join(c.name for c in config.connections)
-    print(f"config OK: {len(config.connections)} connections" + (f" ({names})" if names else ""))
+    count = f"{len(config.connections)} connections" + (f" ({names})" if names else "")
+    print(f"config loads: {count}, but {refused}" if failed else f"config OK: {count}")
     return 0
 
 

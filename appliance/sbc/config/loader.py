@@ -15,6 +15,7 @@ import yaml
 from .calls import check_media, read_calls, read_media
 from .connections import read_connections
 from .issues import ConfigError, ConfigIssue, IssueLog, Severity
+from .limits import compose_file, read_config
 from .model import (
     Config,
     Connection,
@@ -190,7 +191,9 @@ def parse(
     """Parse config text; the Config is None when any error was logged."""
     log = IssueLog()
     doc = Doc(file, log, Path(file).resolve().parent)
-    root = doc.compose(text)
+    root, problem = compose_file(file, text)
+    if problem is not None:
+        log.add(problem)
     if root is None:
         if not log.issues:
             doc.error(None, "", "is empty; it needs at least an 'sbc' section")
@@ -298,12 +301,9 @@ def _downgrade_unused_profiles(log: IssueLog, registry: ProfileRegistry, used: s
 
 
 def read_text(path: Path) -> tuple[str | None, ConfigIssue | None]:
-    """The file's text, or the issue saying why it cannot be read (for every reader)."""
-    try:
-        return path.read_text("utf-8"), None
-    except (OSError, UnicodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, ConfigIssue(str(path), None, "", f"cannot read: {reason}")
+    """The file's text, or the issue saying why it cannot be used (for every reader):
+    unreadable, over the size limit, or not UTF-8 (config.limits)."""
+    return read_config(path)
 
 
 def inspect(

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import yaml
 
+from .limits import compose
+
 Where = tuple[str | int, ...]
 INDENT = "  "
 # A scalar written as is: no YAML syntax in it, so it reads back as the same text.
@@ -68,7 +70,7 @@ def plain_scalar(value: str) -> bool:
 
 def _compose(text: str) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return compose(text)  # bounded: depth, aliases (config.limits)
     except yaml.YAMLError as exc:
         raise EditError(f"not YAML: {exc}") from None
 

@@ -4,8 +4,11 @@ Start: syslog (EventLog + the logging bridge), trace, TLS contexts, the engine w
 handlers, the listeners, then per connection the OPTIONS and registration tasks, the
 status file writer and the trace control file watcher.
 
-Reload (SIGHUP): `ConfigHolder` loads the file; a bad one keeps everything as it runs
-and the reasons are logged and shown in `sbc status`. A good one is applied in place:
+Reload (SIGHUP): `ConfigHolder` reads the file in a worker thread (signalling goes on);
+a bad one, or any failure while reading, keeps everything as it runs and the reasons
+are logged and shown in `sbc status`. Reloads run one at a time: a SIGHUP during a
+reload, or before start-up has finished, is queued and runs once after it. A good file
+is applied in place:
 syslog, allowlists, identity, TLS (a changed certificate drains the TLS connections so
 peers see the new one, AT-8; a certificate that fails its checks keeps the running one),
 listeners (reopened only if changed), trace, resolver host map, and the services of
@@ -91,6 +94,7 @@ def transport_settings(config: Config) -> TransportSettings:
     return TransportSettings(
         message_limits=Limits(max_message_size=limits.max_message_bytes),
         max_connections=limits.max_connections,
+        max_per_source=limits.max_connections_per_source,
         idle_timeout=float(limits.tcp_idle_timeout),
     )
 
@@ -146,6 +150,9 @@ class SbcApp:
         self.certificate: dict[str, Any] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._applying: asyncio.Task[None] | None = None
+        self._reloading: asyncio.Task[None] | None = None
+        self._reload_queued = False
+        self.ready = False  # start() has finished; reloads before that wait for it
 
     def _call_manager(self, config: Config) -> CallManager:
         from ..b2bua import CallManager, Signalling
@@ -214,6 +221,10 @@ class SbcApp:
         listening = ", ".join(f"{t} {a}:{p}" for t, a, p in self.transports.listening())
         log.info("%s %s started as %s, listening on %s, %d connection(s)", PRODUCT,
                  __version__, config.sbc.fqdn, listening, len(config.connections))
+        self.ready = True
+        if self._reload_queued:
+            log.info("config reload requested during start-up: reloading now")
+            self.request_reload()
 
     async def _start_events(self, config: Config) -> None:
         events = EventLog.from_settings(log_settings(config))
@@ -227,10 +238,16 @@ class SbcApp:
             logging.getLogger("sbc").removeHandler(old_bridge)
         if old is not None:
             await old.close()
+        if config.syslog is not None:  # a first line at once: the admin sees it arrive
+            target = config.syslog
+            log.info("remote syslog: sending to %s:%d over %s", target.host, target.port,
+                     target.protocol.upper())
 
     async def stop(self) -> None:
-        if self._applying is not None and not self._applying.done():
-            self._applying.cancel()
+        self.ready = False
+        for task in (self._reloading, self._applying):
+            if task is not None and not task.done():
+                task.cancel()
         for service in self.services.values():
             for task in service.tasks:
                 task.cancel()
@@ -322,16 +339,40 @@ class SbcApp:
 
     # -- reload -------------------------------------------------------------------------
 
+    def request_reload(self) -> None:
+        """What SIGHUP does: reload now, or once the running reload (or start) is done."""
+        if not self.ready or (self._reloading is not None and not self._reloading.done()):
+            self._reload_queued = True
+            return
+        self._reload_queued = False
+        self._reloading = asyncio.get_running_loop().create_task(self._reload())
+
+    async def _reload(self) -> None:
+        """Read in a thread, apply on the loop, then run a reload queued meanwhile."""
+        try:
+            self.on_reload(await self.holder.reload_async())
+            if self._applying is not None:
+                await self._applying
+        except Exception as exc:  # never an exception left in the loop
+            log.exception("config reload failed")
+            self._record_reload(False, f"config reload failed: {exc!r}", [repr(exc)])
+        if self._reload_queued and self.ready:
+            self._reload_queued = False
+            self._reloading = asyncio.get_running_loop().create_task(self._reload())
+
     def reload(self) -> ReloadResult:
-        """What SIGHUP does (also callable directly)."""
+        """Read and apply in the caller's thread (tests, tools); the SBC uses SIGHUP."""
         result = self.holder.reload()
         self.on_reload(result)
         return result
 
+    def _record_reload(self, ok: bool, summary: str, errors: list[str]) -> None:
+        self.last_reload = {"at": time.time(), "ok": ok, "summary": summary,
+                            "errors": errors}
+
     def on_reload(self, result: ReloadResult) -> None:
         errors = [str(e) for e in result.errors]
-        self.last_reload = {"at": time.time(), "ok": result.ok, "summary": result.summary(),
-                            "errors": errors}
+        self._record_reload(result.ok, result.summary(), errors)
         if not result.ok:
             log.error("%s", result.summary())
             for error in errors:
@@ -347,8 +388,10 @@ class SbcApp:
     async def _apply(self, old: Config, new: Config) -> None:
         try:
             await self._apply_config(old, new)
-        except Exception:
+        except Exception as exc:
             log.exception("applying the new config failed")
+            self._record_reload(False, "config read, but applying it failed; parts may run "
+                                "with the old settings (restart the SBC)", [repr(exc)])
 
     async def _apply_config(self, old: Config, new: Config) -> None:
         if log_settings(old) != log_settings(new):
