@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,15 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cptest_rig import (  # noqa: E402
     CHROMIUM,
-    COCKPIT_WS,
     HERE,
     PACKAGE,
     REPO,
     Cockpit,
     build,
+    cockpit_ws,
     missing,
 )
-from cptest_webdriver import Browser, free_port, http_ok, wait_for  # noqa: E402
+from cptest_webdriver import Browser  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +50,6 @@ def cockpit(tmp_path: Path, built_page: Path) -> Iterator[Cockpit]:
     status["trace"]["path"] = str(trace)
     (tmp_path / "status.json").write_text(json.dumps(status))
     shutil.copy(HERE / "data/sbc-doctor.json", tmp_path / "doctor.json")
-    port = free_port()
     env = {
         "PATH": f"{HERE / 'fakes'}:{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
         "HOME": str(tmp_path),
@@ -64,23 +62,10 @@ def cockpit(tmp_path: Path, built_page: Path) -> Iterator[Cockpit]:
         "OPENSBC_CONFIG": str(config),
         "PYTHONPATH": str(REPO),
     }
-    ws = subprocess.Popen(
-        [str(COCKPIT_WS), f"--local-session={shutil.which('cockpit-bridge')}",
-         "-p", str(port), "-a", "127.0.0.1"],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: http_ok(f"{base}/cockpit/login"), 30, "cockpit-ws start")
+    with cockpit_ws(env, tmp_path) as base:
         yield Cockpit(f"{base}/cockpit/@localhost/opensbc/index.html", config,
                       tmp_path / "calls.log", trace, tmp_path / "status.json",
                       tmp_path / "doctor.json")
-    finally:
-        ws.terminate()
-        try:
-            ws.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            ws.kill()
-            ws.wait(timeout=10)
 
 
 @pytest.fixture

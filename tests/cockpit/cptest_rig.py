@@ -6,8 +6,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from cptest_webdriver import free_port, http_ok, wait_for
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -68,3 +72,25 @@ def build() -> None:
         modules.touch()
     if stale():
         subprocess.run(["node", "build.js"], cwd=SOURCE, check=True, timeout=300, env=env)
+
+
+@contextmanager
+def cockpit_ws(env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """cockpit-ws on a free loopback port with a local session (no login) whose bridge
+    runs with `env` (the page's commands see it); yields the base URL."""
+    port = free_port()
+    ws = subprocess.Popen(
+        [str(COCKPIT_WS), f"--local-session={shutil.which('cockpit-bridge')}",
+         "-p", str(port), "-a", "127.0.0.1"],
+        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: http_ok(f"{base}/cockpit/login"), 30, "cockpit-ws start")
+        yield base
+    finally:
+        ws.terminate()
+        try:
+            ws.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            ws.kill()
+            ws.wait(timeout=10)

@@ -106,9 +106,13 @@ class Browser:
         return self._call("GET", self._s(f"/element/{self.find(css)}/property/{name}"))
 
     def type(self, css: str, text: str) -> None:
+        """Replace the field's text as typing does. WebDriver's clear alone sets the value
+        behind React's back (a controlled input may put the old text back before the
+        keys arrive), so Ctrl+A and Backspace follow it, as an admin would press them."""
         element = self.find(css)
         self._call("POST", self._s(f"/element/{element}/clear"))
-        self._call("POST", self._s(f"/element/{element}/value"), {"text": text})
+        self._call("POST", self._s(f"/element/{element}/value"),
+                   {"text": "\ue009a\ue000\ue003" + text})
 
     def click(self, css: str) -> None:
         self._call("POST", self._s(f"/element/{self.find(css)}/click"))

@@ -19,6 +19,7 @@ from .current import current
 from .issues import ConfigIssue
 from .loader import parse
 from .model import Config
+from .ports import busy_listeners
 from .profiles import ProfileRegistry
 from .save import save_config
 from .sections import default_listeners
@@ -253,10 +254,23 @@ def commit(editor: Editor, path: str | Path, *, profiles_dir: Path | None = None
     warnings = [i for i in issues if not i.is_error]
     if config is None or errors:
         return Outcome(None, errors, warnings, False)
-    if dry_run or editor.text == editor.original:
+    if editor.text == editor.original:
+        return Outcome(config, [], warnings, False)
+    busy = _busy_ports(editor, path, config, profiles_dir)
+    if busy:
+        return Outcome(None, busy, warnings, False)
+    if dry_run:
         return Outcome(config, [], warnings, False)
     save_config(path, editor.text, profiles_dir=profiles_dir)
     return Outcome(config, [], warnings, True)
+
+
+def _busy_ports(editor: Editor, path: str | Path, config: Config,
+                profiles_dir: Path | None) -> list[ConfigIssue]:
+    """Listeners the change adds on ports another program holds (`config.ports`); none
+    when the file before did not load (the running SBC's ports are unknown then)."""
+    before, _ = parse(str(path), editor.original, profiles_dir=profiles_dir)
+    return busy_listeners(before, config) if before is not None else []
 
 
 _ENTRY = re.compile(r"^connections\[(\d+)\](?:\.(.*))?$")
