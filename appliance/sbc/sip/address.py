@@ -12,6 +12,7 @@ kept as written instead of costing us the response (and its ACK).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import abnf
@@ -79,6 +80,12 @@ class Address:
 
 def parse_address(text: str) -> Address:
     """Parse one name-addr or addr-spec with its header parameters."""
+    return _parse_address(text, parse_uri, strict=True)
+
+
+def _parse_address(text: str, make_uri: Callable[[str], Uri], *, strict: bool) -> Address:
+    """The name-addr / addr-spec grammar with `make_uri` for the URI part; `strict` adds
+    the addr-spec rules (no '?' or ',' outside <>, nothing but parameters after it)."""
     text = text.strip(" \t")
     display: str | None = None
     match = _QUOTED_DISPLAY.match(text) or _DISPLAY_TOKENS.match(text)
@@ -89,19 +96,19 @@ def parse_address(text: str) -> Address:
         close = text.find(">", match.end())
         if close < 0:
             raise _bad("unterminated '<' in an address")
-        uri = parse_uri(text[match.end() : close])
+        uri = make_uri(text[match.end() : close])
         pos = close + 1
     else:
         spec = _ADDR_SPEC.match(text)
         if spec is None:
             raise _bad(f"malformed address {text[:60]!r}")
         uri_text = spec.group(0)
-        if "?" in uri_text or "," in uri_text:
+        if strict and ("?" in uri_text or "," in uri_text):
             raise _bad("an addr-spec holding '?' or ',' must be enclosed in <>")
-        uri = parse_uri(uri_text)
+        uri = make_uri(uri_text)
         pos = spec.end()
         rest = text[pos:].lstrip(" \t")
-        if rest and not rest.startswith(";"):
+        if strict and rest and not rest.startswith(";"):
             raise _bad(f"unexpected text after an addr-spec: {rest[:40]!r}")
     return Address(uri=uri, display_name=display, params=parse_params(text, pos, "an address"))
 
@@ -124,26 +131,7 @@ def parse_echoed_address(text: str) -> Address:
     try:
         return parse_address(text)
     except SipPeerError:
-        pass
-    text = text.strip(" \t")
-    display: str | None = None
-    match = _QUOTED_DISPLAY.match(text) or _DISPLAY_TOKENS.match(text)
-    if match is not None:
-        raw_display = match.group(1)
-        if raw_display is not None:
-            display = abnf.unquote(raw_display) if raw_display.startswith('"') else raw_display
-        close = text.find(">", match.end())
-        if close < 0:
-            raise _bad("unterminated '<' in an address")
-        uri: Uri = _opaque(text[match.end() : close])
-        pos = close + 1
-    else:
-        spec = _ADDR_SPEC.match(text)
-        if spec is None:
-            raise _bad(f"malformed address {text[:60]!r}")
-        uri = _opaque(spec.group(0))
-        pos = spec.end()
-    return Address(uri=uri, display_name=display, params=parse_params(text, pos, "an address"))
+        return _parse_address(text, _opaque, strict=False)
 
 
 def parse_address_list(values: list[str]) -> list[Address]:
