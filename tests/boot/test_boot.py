@@ -5,6 +5,8 @@ Hyper-V stand-ins under QEMU/TCG (see qemu.py). Slow: marked `boot`; CI runs the
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import socket
 import ssl
@@ -205,6 +207,23 @@ def wait_for_port(port: int, seconds: float = 180) -> None:
     raise AssertionError(f"nothing answered SSH on forwarded port {port} in {seconds:.0f} s")
 
 
+def cockpit_login(port: int, user: str, password: str, context: ssl.SSLContext) -> str:
+    """Log in as Cockpit's login page does (Basic credentials to /cockpit/login); the
+    session cookie."""
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    request = urllib.request.Request(f"https://127.0.0.1:{port}/cockpit/login",
+                                     headers={"Authorization": f"Basic {token}"})
+    with urllib.request.urlopen(request, context=context, timeout=60) as reply:
+        return str(reply.headers["Set-Cookie"]).split(";")[0]
+
+
+def cockpit_get(port: int, cookie: str, path: str, context: ssl.SSLContext) -> str:
+    request = urllib.request.Request(f"https://127.0.0.1:{port}{path}",
+                                     headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, context=context, timeout=60) as reply:
+        return str(reply.read().decode(errors="replace"))
+
+
 def check_sbc_after_wizard(session) -> None:
     """Issue 9: the SBC runs right after the wizard, from the configuration it seeded;
     Teams waits for the certificate, which `sbc doctor` names as the next step."""
@@ -282,6 +301,14 @@ def test_gen1_first_boot_wizard_static_ip_and_web_console(gen1: VM) -> None:
                     raise
                 time.sleep(3)
         assert "login" in page.lower()
+        # Root logs in with the new password and Cockpit lists the SBC page beside its
+        # own (the package in the image, its manifest valid), and serves it.
+        cookie = cockpit_login(web, "root", "Sbc-test-2026!", context)
+        manifests = json.loads(cockpit_get(web, cookie, "/cockpit/@localhost/manifests.json",
+                                           context))
+        assert manifests.get("opensbc", {}).get("menu"), sorted(manifests)
+        index = cockpit_get(web, cookie, "/cockpit/@localhost/opensbc/index.html", context)
+        assert "index.js" in index, index[:500]
 
         # SSH on the new address: the default password is refused, the new one accepted.
         wait_for_port(ssh_new)
