@@ -194,6 +194,9 @@ def test_round_trip(data: Path, tmp_path: Path, systemctl: tuple[str, Path],
         assert after[name] == body, name
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     assert stat.S_IMODE((data / "sbc.key").stat().st_mode) == 0o600
+    # key and certificate installed as one pair (certs.pair): both links into one folder
+    assert (data / "sbc.key").is_symlink() and (data / "sbc.crt").is_symlink()
+    assert (data / "sbc.key").resolve().parent == (data / "sbc.crt").resolve().parent
     assert b"OpenSBC Test Root CA" in (data / "ca.pem").read_bytes()  # rebuilt with the extra root
     assert done["applied"] == ["restart opensbc-media", "reload opensbc"]
     assert systemctl[1].read_text() == ("restart opensbc-media.service\n"

@@ -1,7 +1,9 @@
 /* Small pieces the sections share: a status cell as a PatternFly Label, the level icon,
  * the "SBC is not running" alert, and links to sections. */
 import React from 'react';
-import { Alert, AlertActionLink, Icon, Label } from '@patternfly/react-core';
+import {
+    Alert, AlertActionLink, FormHelperText, HelperText, HelperTextItem, Icon, Label,
+} from '@patternfly/react-core';
 import { CheckCircleIcon, ExclamationCircleIcon, ExclamationTriangleIcon, InfoCircleIcon } from '@patternfly/react-icons';
 
 import { notRunning, problemText } from './format.js';
@@ -79,5 +81,20 @@ export function StatusProblem({ status, doctor }) {
             <p className="status-reason">{problemText(status, 'sbc status')}</p>
             {todo && <p className="status-todo">What to do: <Words text={todo} /></p>}
         </Alert>
+    );
+}
+
+/* Under a form field: its error (id-error, what the tests and screen readers find) and
+ * its help text (id-help). */
+export function FieldHelper({ id, error, help }) {
+    if (!error && !help)
+        return null;
+    return (
+        <FormHelperText>
+            <HelperText>
+                {error && <HelperTextItem variant="error" id={id + '-error'}>{error}</HelperTextItem>}
+                {help && <HelperTextItem id={id + '-help'}>{help}</HelperTextItem>}
+            </HelperText>
+        </FormHelperText>
     );
 }

@@ -7,13 +7,14 @@
  * (`connections.NAME.FIELD`), the rest in an alert. */
 import React, { useEffect, useState } from 'react';
 import {
-    Alert, Button, Form, FormGroup, FormHelperText, FormSelect, FormSelectOption,
-    HelperText, HelperTextItem, List, ListItem, Modal, ModalVariant, Switch, Text,
+    Alert, Button, Form, FormGroup, FormSelect, FormSelectOption,
+    List, ListItem, Modal, ModalVariant, Switch, Text,
     TextArea, TextContent, TextInput,
 } from '@patternfly/react-core';
 
 import * as sbc from './sbc.js';
 import { problemText } from './format.js';
+import { FieldHelper as Helper } from './common.jsx';
 
 export const UNCHANGED = 'unchanged';
 
@@ -195,19 +196,6 @@ function FieldControl({ field, value, error, editing, onChange }) {
                       type={field.secret ? 'password' : 'text'}
                       inputMode={field.kind === 'integer' ? 'numeric' : undefined}
                       placeholder={placeholder(field, editing)} onChange={(_e, v) => onChange(v)} />;
-}
-
-function Helper({ id, error, help }) {
-    if (!error && !help)
-        return null;
-    return (
-        <FormHelperText>
-            <HelperText>
-                {error && <HelperTextItem variant="error" id={id + '-error'}>{error}</HelperTextItem>}
-                {help && <HelperTextItem id={id + '-help'}>{help}</HelperTextItem>}
-            </HelperText>
-        </FormHelperText>
-    );
 }
 
 function byLabel(a, b) {

@@ -4,13 +4,14 @@
  * when valid; each error is shown under the field it names (`routes[N].FIELD`). */
 import React, { useState } from 'react';
 import {
-    Alert, Button, Flex, FlexItem, Form, FormGroup, FormHelperText, FormSelect, FormSelectOption,
-    HelperText, HelperTextItem, Modal, ModalVariant, TextInput,
+    Alert, Button, Flex, FlexItem, Form, FormGroup, FormSelect, FormSelectOption,
+    Modal, ModalVariant, TextInput,
 } from '@patternfly/react-core';
 import { MinusCircleIcon, PlusCircleIcon } from '@patternfly/react-icons';
 
 import * as api from './routing-api.js';
 import { problemText } from './format.js';
+import { FieldHelper as Helper } from './common.jsx';
 
 export const TEXT_FIELDS = [
     { key: 'called', label: 'Called number matches', placeholder: 'empty: any number',
@@ -78,19 +79,6 @@ function NameList({ id, names, options, onChange, error, emptyText, addText }) {
             <Button variant="link" isInline icon={<PlusCircleIcon />} id={id + '-add'}
                     onClick={() => onChange([...names, ''])}>{addText}</Button>
         </div>
-    );
-}
-
-function Helper({ id, error, help }) {
-    if (!error && !help)
-        return null;
-    return (
-        <FormHelperText>
-            <HelperText>
-                {error && <HelperTextItem variant="error" id={id + '-error'}>{error}</HelperTextItem>}
-                {help && <HelperTextItem id={id + '-help'}>{help}</HelperTextItem>}
-            </HelperText>
-        </FormHelperText>
     );
 }
 

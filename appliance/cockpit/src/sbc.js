@@ -3,24 +3,28 @@
  * {ok, out, err, exitStatus, problem}, so callers show a reason instead of an exception. */
 /* global cockpit */
 
-export function run(args) {
+/* `input`, when given, is written to the command's stdin, which is then closed (pasted
+ * PEM for `sbc cert import -` and `sbc cert add-ca -`, without a temporary file). */
+export function run(args, input) {
     return new Promise(resolve => {
-        cockpit.spawn(args, { err: 'message', superuser: 'try' })
-                .then((out, message) => resolve({ ok: true, out: out || '', err: message || '' }),
-                      (ex, out) => resolve({
-                          ok: false,
-                          out: out || '',
-                          err: (ex && ex.message) || '',
-                          exitStatus: ex ? ex.exit_status : null,
-                          problem: ex && ex.problem ? ex.problem : null,
-                      }));
+        const proc = cockpit.spawn(args, { err: 'message', superuser: 'try' });
+        if (input !== undefined)
+            proc.input(input);
+        proc.then((out, message) => resolve({ ok: true, out: out || '', err: message || '' }),
+                  (ex, out) => resolve({
+                      ok: false,
+                      out: out || '',
+                      err: (ex && ex.message) || '',
+                      exitStatus: ex ? ex.exit_status : null,
+                      problem: ex && ex.problem ? ex.problem : null,
+                  }));
     });
 }
 
 /* Runs a command that answers in JSON on stdout (also with a non-zero exit, as
  * `sbc doctor` does when it finds a failure); `json` is null when there is none. */
-export async function runJson(args) {
-    const result = await run(args);
+export async function runJson(args, input) {
+    const result = await run(args, input);
     let json = null;
     if (result.out.trim()) {
         try {
@@ -49,33 +53,6 @@ export function readFile(path) {
 
 /* --- certificates (`sbc cert ... --json`, `sbc tls-check --json`) ---------------- */
 
-/* runJson with `input` written to the command's stdin (then closed): pasted PEM for
- * `sbc cert import -` and `sbc cert add-ca -`, without a temporary file. */
-export function runJsonInput(args, input) {
-    return new Promise(resolve => {
-        cockpit.spawn(args, { err: 'message', superuser: 'try' })
-                .input(input)
-                .then((out, message) => resolve({ ok: true, out: out || '', err: message || '' }),
-                      (ex, out) => resolve({
-                          ok: false,
-                          out: out || '',
-                          err: (ex && ex.message) || '',
-                          exitStatus: ex ? ex.exit_status : null,
-                          problem: ex && ex.problem ? ex.problem : null,
-                      }));
-    }).then(result => {
-        let json = null;
-        if (result.out.trim()) {
-            try {
-                json = JSON.parse(result.out);
-            } catch (e) {
-                result.err = result.err || ('not JSON: ' + e.message);
-            }
-        }
-        return { ...result, json };
-    });
-}
-
 export const certShow = () => runJson(['sbc', 'cert', 'show', '--json']);
 export const certCsr = ({ fqdn, sans, org, country }) => runJson([
     'sbc', 'cert', 'csr', '--json', '--fqdn', fqdn,
@@ -84,8 +61,8 @@ export const certCsr = ({ fqdn, sans, org, country }) => runJson([
     ...(country ? ['--country', country] : []),
 ]);
 export const certImport = (pem, fqdn) =>
-    runJsonInput(['sbc', 'cert', 'import', '-', '--json', ...(fqdn ? ['--fqdn', fqdn] : [])], pem);
-export const certAddCa = pem => runJsonInput(['sbc', 'cert', 'add-ca', '-', '--json'], pem);
+    runJson(['sbc', 'cert', 'import', '-', '--json', ...(fqdn ? ['--fqdn', fqdn] : [])], pem);
+export const certAddCa = pem => runJson(['sbc', 'cert', 'add-ca', '-', '--json'], pem);
 export const tlsCheck = target => runJson(['sbc', 'tls-check', '--json', target]);
 // A new certificate takes effect with a reload (TLS listener and Teams connections).
 export const reloadSbc = () => run(['systemctl', 'reload-or-restart', 'opensbc.service']);

@@ -39,6 +39,7 @@ import yaml
 from ..certs.assess import CertReport, assess_installed
 from ..certs.bundle import build_bundle
 from ..certs.errors import CertError
+from ..certs.pair import install_pair
 from ..certs.paths import SYSTEM_STORE, CertPaths
 from ..certs.pem import load_certificates
 from ..config.apply import actions_for, run_actions
@@ -362,9 +363,8 @@ def restore(plan: Plan, *, systemctl: Sequence[str] | None,
     if CA_EXTRA in files:
         atomic_write(place.target(CA_EXTRA), files[CA_EXTRA], FILE_MODES[CA_EXTRA])
     build_bundle(CertPaths(place.data_dir), system_store=system_store, now=now)
-    for name in (KEY, CERT):
-        if name in files:
-            atomic_write(place.target(name), files[name], FILE_MODES[name])
+    if CERT in files and KEY in files:  # a pair in the archive (check refuses one alone)
+        install_pair(CertPaths(place.data_dir), files[CERT], files[KEY])
     profiles = plan.backup.profiles
     if profiles:
         folder = place.data_dir / PROFILES
