@@ -31,7 +31,7 @@ from .config.model import Config, Connection, Route
 from .config.profiles import ProfileRegistry
 from .config.routes_edit import FIELDS, RawRule, RoutesEditor, error_place, raw_rules
 from .config.settings import profiles_dir_of
-from .routing import RouteError, addressing, decide, parties_of
+from .routing import RouteError, addressing, call_parties, decide
 from .routing.numbers import clean
 from .sip import Headers, Request, parse_uri
 
@@ -385,7 +385,7 @@ def route_test(config: Config, source_name: str, called: str,
     try:
         called_n = _as_number(called, "called")
         calling_n = _as_number(calling, "calling") if calling and calling.strip() else None
-        party = parties_of(_invite(config, source, called_n, calling_n), source)
+        party = call_parties(config, _invite(config, source, called_n, calling_n), source)
         out["numbers"] = {"called": party.called, "calling": party.calling,
                           "privacy": party.privacy}
         decision = decide(config, source, party)

@@ -201,7 +201,10 @@ class CallLab:
     # --- the SBC --------------------------------------------------------------------
 
     def config(self, *, teams_options: bool = False, carrier_options: bool = False,
-               failover_timeout: int = 10, extra: str = "") -> str:
+               failover_timeout: int = 10, extra: str = "", carrier_settings: str = "",
+               max_calls: int = 20) -> str:
+        """The SBC's sbc.yaml; `carrier_settings`: more lines under the Telekom entry
+        (e.g. "    location: pass\n")."""
         connections = (
             f"  - name: {CARRIER}\n"
             "    profile: telekom-deutschlandlan\n"
@@ -210,6 +213,7 @@ class CallLab:
             f"    password: {PASSWORD}\n"
             f"    options: {'true' if carrier_options else 'false'}\n"
             "    allowlist: [127.0.0.1/32]\n"
+            f"{carrier_settings}"
             "  - name: Teams\n"
             "    profile: teams-generic\n"
             f"    options: {'true' if teams_options else 'false'}\n"
@@ -227,7 +231,7 @@ class CallLab:
             f"  failover_timeout: {failover_timeout}\n"
             "  session_expires: 1800\n"
             "  min_se: 90\n"
-            "  max_calls: 20\n"
+            f"  max_calls: {max_calls}\n"
         )
         return sbc_yaml(self.pki, self.ports, connections=connections, hosts=hosts,
                         extra=sections + extra)

@@ -29,6 +29,7 @@ PAIRS = {
     "unavailable": ("teams_reject.xml", {"code": 503}, "teams_call_503.xml", {}),
     "hold-resume": ("carrier_answer.xml", {}, "teams_call.xml", {"hold": 1}),
     "refresh": ("carrier_answer.xml", {}, "teams_call.xml", {"refresh": 1}),
+    "emergency": ("carrier_answer.xml", {}, "teams_emergency.xml", {"called": "112"}),
     "digest": ("carrier_answer.xml", {"challenge": 1}, "selftest/auth_uac.xml", {}),
     "refer": ("teams_refer.xml", {}, "selftest/referee_uac.xml", {}),
     "abandon": ("teams_silent.xml", {}, "selftest/abandon_uac.xml", {}),

@@ -88,7 +88,7 @@ def test_add_telekom_from_its_profile(browser: Browser, cockpit: Cockpit) -> Non
     assert browser.property("#connection-name", "value") == "Telekom"  # from the profile
     assert fields(browser) == ["line_number", "auth_user", "password", "transport", "domain",
                                "expires", "allowlist", "options", "number_format", "srtp",
-                               "identity"]
+                               "identity", "emergency_numbers", "location"]
     assert [label(browser, f) for f in ("line_number", "auth_user", "password", "transport")] == [
         "Registrierungsrufnummer", "Telefonie-Benutzername", "Telefonie-Passwort",
         "Transport (TCP; TLS if ordered)"]

@@ -28,6 +28,13 @@ BASE = (REPO / "examples/appliance.yaml").read_text().replace(
 ) + """\
 syslog:
   host: 192.0.2.50
+acme:
+  directory: https://acme.example.org/directory
+  eab_kid: kid-1
+  eab_hmac: c2VjcmV0
+  dns_server: 192.0.2.53
+  tsig_name: acme-key
+  tsig_secret: c2VjcmV0
 """
 BASE = BASE.replace("""  - name: Teams
     profile: teams-generic
@@ -102,6 +109,11 @@ OVERRIDES: dict[str, Example] = {
         lambda a: (f"{a[0]}:{a[1]}", f"{a[0]}:{a[1]}")),
     "hosts": st.dictionaries(_FQDN, st.ip_addresses(v=4).map(str), max_size=3).map(
         lambda d: (_flow(d), d)),
+    "acme.directory": _FQDN.map(lambda s: (f"https://{s}/dir", f"https://{s}/dir")),
+    "acme.email": _FQDN.map(lambda s: (f"admin@{s}", f"admin@{s}")),
+    "acme.renew_at": st.integers(5, 90).map(lambda n: (f"{n / 100}", n / 100)),
+    "acme.dns_server": st.tuples(st.ip_addresses(v=4), st.integers(1, 65535)).map(
+        lambda a: (f"{a[0]}:{a[1]}", f"{a[0]}:{a[1]}")),
     "routes": st.lists(st.sampled_from(["Teams", "Telekom", "PBX"]), min_size=1,
                        max_size=3).map(lambda to: (_flow([{"to": to}]), [to])),
 }
@@ -134,6 +146,9 @@ def example(setting: Setting) -> Example:
     if t.kind == "list" and t.item and t.item.kind == "network":
         return st.lists(_NETWORK, max_size=3).map(
             lambda ns: (_flow([str(n) for n in ns]), [str(n) for n in ns]))
+    if t.kind == "list" and t.item and t.item.kind == "digits":  # emergency numbers
+        return st.lists(st.from_regex(rf"\A[0-9]{{1,{t.item.max_len}}}\Z"), min_size=1,
+                        max_size=3).map(lambda ns: (_flow(ns), ns))
     if t.kind == "mapping":  # extra headers
         names = st.from_regex(r"\AX-[A-Za-z]{1,8}\Z")
         return st.dictionaries(names, _TEXT, max_size=3).filter(
@@ -173,6 +188,9 @@ CONNECTION_VALUES: dict[str, Callable[[Connection], Any]] = {
     "number_format": lambda c: c.numbers and c.numbers.format,
     "srtp": lambda c: c.srtp,
     "identity": lambda c: c.identity,
+    "emergency_numbers": lambda c: c.emergency_numbers,
+    "location": lambda c: c.location,
+    "trunk_number": lambda c: c.trunk_number,
 }
 
 

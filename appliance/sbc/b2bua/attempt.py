@@ -1,11 +1,12 @@
 """One outgoing INVITE to one target, with the retries that stay on that target.
 
 The first INVITE goes out; a 401/407 is answered once with digest credentials (the
-carrier challenges INVITEs), a 422 is answered with the Min-SE it asks for (RFC 4028
-§7.4), each as a new transaction with the next CSeq in the same Call-ID. Everything
-that comes back (responses, transport failures, timeouts) is queued in order for the
-call to read with `next_event()`; a 2xx that arrives again (lost ACK, or a second fork)
-is ACKed here, and a second fork is also sent BYE: the call keeps the first.
+carrier challenges INVITEs), a 422 with the Min-SE it asks for (RFC 4028 §7.4), a 415
+to a body with the caller's location with the plain SDP alone (`location`), each as a
+new transaction with the next CSeq in the same Call-ID. Everything that comes back
+(responses, transport failures, timeouts) is queued in order for the call to read with
+`next_event()`; a 2xx that arrives again (lost ACK, or a second fork) is ACKed here,
+and a second fork is also sent BYE: the call keeps the first.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ..sip import (
 )
 from ..sip.dialog import Dialog
 from ..transport import Peer
+from .location import Conveyed
 from .sdp import SDP
 from .signalling import Signalling
 from .timers import TimerSettings, request_headers, retry_interval_after_422
@@ -63,6 +65,7 @@ class InviteAttempt:
         sdp: bytes | None,
         timers: TimerSettings,
         max_forwards: int,
+        location: Conveyed | None = None,
     ) -> None:
         self.sig = sig
         self.target = target
@@ -74,6 +77,8 @@ class InviteAttempt:
         self.sdp = sdp
         self.timers = timers
         self.max_forwards = max_forwards
+        self.location = location  # None: plain SDP, no Geolocation headers
+        self.location_refused = False  # the target answered 415 to it
         self.call_id = new_call_id(sig.engine.random, sig.fqdn)
         self.cseq = 0
         self.interval = timers.session_expires
@@ -103,6 +108,7 @@ class InviteAttempt:
             *request_headers(self.timers, self.interval,
                              min_se=self.interval if self.rounds_422 else None),
             *self.headers,
+            *(self.location.headers if self.location is not None else ()),
             *credentials,
         ]
         request = self.sig.engine.identity.request(
@@ -119,7 +125,10 @@ class InviteAttempt:
             connection_headers=self.target.headers,
         )
         request.headers.set("Max-Forwards", str(self.max_forwards))
-        if self.sdp is not None:
+        if self.location is not None and self.location.body:
+            request.headers.add("Content-Type", self.location.content_type)
+            request.body = self.location.body
+        elif self.sdp is not None:
             request.headers.add("Content-Type", SDP)
             request.body = self.sdp
         return request
@@ -135,7 +144,7 @@ class InviteAttempt:
         if self.digest is None or self.auth_rounds >= MAX_AUTH_ROUNDS or self.peer is None:
             return False
         assert self.request is not None
-        answer = self.digest.answer(response, "INVITE", str(self.request.uri), self.sdp or b"")
+        answer = self.digest.answer(response, "INVITE", str(self.request.uri), self.request.body)
         if not answer:
             return False
         self.auth_rounds += 1
@@ -147,6 +156,17 @@ class InviteAttempt:
             return False
         self.rounds_422 += 1
         self.interval = interval
+        self.send(self.peer)
+        return True
+
+    def retry_without_location(self) -> bool:
+        """A 415 to our INVITE with the caller's location: send the plain SDP instead
+        (RFC 5621 §5); False: there was no location to leave out."""
+        if self.location is None or self.peer is None:
+            return False
+        self.location = None
+        self.location_refused = True
+        self.auth_rounds = 0  # the new request may be challenged again; once more only
         self.send(self.peer)
         return True
 
@@ -244,5 +264,7 @@ async def final_outcome(
             deadline = loop.time() + failover_timeout
             continue
         if status == 422 and attempt.retry_422(retry_interval_after_422(event, attempt.interval)):
+            continue
+        if status == 415 and attempt.retry_without_location():
             continue
         return event

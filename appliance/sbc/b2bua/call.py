@@ -11,6 +11,11 @@ UPDATE with a new SDP goes to the other side through rtpengine (hold, resume); o
 without SDP, or with the SDP unchanged, is a session refresh answered here. REFER is
 handled by `transfer.Transfer`. Every end (BYE, error, no RTP, session expiry, SBC
 stop) deletes the rtpengine session and writes one CDR.
+
+Emergency calls (110, 112; `routing.emergency`) try every target, also those backing
+off, present the trunk's number (`routing.addressing`), are logged at WARNING with what
+became of the caller's location (`location`: passed on or dropped per target profile),
+and carry ``emergency=`` and ``location=`` in their CDR.
 """
 
 from __future__ import annotations
@@ -26,7 +31,14 @@ from ..core.identity import ALLOW
 from ..core.router import RequestContext
 from ..media import MediaError, MediaSession
 from ..resolve import ResolveError
-from ..routing import RouteDecision, RouteError, Verdict, addressing, decide, parties_of
+from ..routing import (
+    RouteDecision,
+    RouteError,
+    Verdict,
+    addressing,
+    call_parties,
+    decide,
+)
 from ..routing import retry_after as retry_after_of
 from ..routing import verdict as verdict_of
 from ..sip import Response, SipPeerError, SipUri, State
@@ -34,6 +46,7 @@ from ..sip.dialog import Dialog, DialogState
 from .attempt import Failure, InviteAttempt, final_outcome
 from .cdr import CallRecord
 from .leg import Leg, allows
+from .location import NO_LOCATION, Conveyed, Location, conveyed, location_of
 from .presented import callee_contact_user, marked
 from .sdp import SDP, origin, sdp_body
 from .timers import uac_timer, uas_answer, uas_too_small
@@ -90,6 +103,7 @@ class Call:
         self.busy = False  # an offer/answer exchange is under way (re-INVITE glare: 491)
         self.last_failure: int | None = None
         self.transferred: list[Leg] = []  # legs replaced by a transfer, until their BYE
+        self.location: Location = NO_LOCATION  # the caller's, as it came (emergency calls)
         self._tags = 0  # media tags handed out beyond "a" and "b" (next_tag)
 
     # -- helpers --------------------------------------------------------------------------
@@ -154,7 +168,7 @@ class Call:
             await self._fail(422, None, "failed", headers=[("Min-SE", str(min_se))])
             return
         try:
-            party = parties_of(request, self.a.conn)
+            party = call_parties(manager.config, request, self.a.conn)
             self.record.calling = party.calling
             self.record.called = party.called
             decision = decide(manager.config, self.a.conn, party)
@@ -170,7 +184,10 @@ class Call:
         self.a.number = decision.calling
         self.a.withheld = decision.privacy
         self.a.contact_user = decision.called  # what the caller dialled (presented.py)
-        targets = manager.usable(decision.targets)
+        self.location = location_of(request)
+        if decision.emergency:
+            self._emergency(decision)
+        targets = manager.usable(decision.targets, emergency=decision.emergency)
         if not targets:
             names = ", ".join(t.name for t in decision.targets)
             self.record.attempts.append(f"no usable target ({names} down)")
@@ -189,6 +206,28 @@ class Call:
             return
         status = self.last_failure if self.last_failure in (408, 504) else 503
         await self._fail(status, None, "unreachable")
+
+    def _emergency(self, decision: RouteDecision) -> None:
+        self.record.emergency = decision.called
+        self.record.location = "none"
+        found = self.location
+        what = (f"location present ({', '.join([*found.types(), *dict(found.headers)])})"
+                if found.present else "no location")
+        log.warning("call %s: EMERGENCY call to %s from %s (caller %s%s): %s; targets %s",
+                    self.id, decision.called, self.a.conn.name, decision.calling or "unknown",
+                    ", withheld" if decision.privacy else "", what,
+                    ", ".join(t.name for t in decision.targets))
+
+    def _location_for(self, target: Connection, sdp: bytes | None,
+                      decision: RouteDecision) -> Conveyed | None:
+        """What of the caller's location goes to `target`, noted in the CDR."""
+        out = conveyed(self.location, target, sdp)
+        if decision.emergency:
+            self.record.location = ("none" if not self.location.present
+                                    else "passed" if out is not None else "dropped")
+            log.warning("call %s: emergency call to %s goes to %s, location %s",
+                        self.id, decision.called, target.name, self.record.location)
+        return out
 
     async def _try(self, target: Connection, decision: RouteDecision) -> str:
         manager = self.manager
@@ -214,6 +253,7 @@ class Call:
             contact=sig.contact(target.transport, leg.contact_user),
             sdp=sdp_b, timers=manager.timer_settings,
             max_forwards=max(1, min(70, (incoming_mf if incoming_mf is not None else 70) - 1)),
+            location=self._location_for(target, sdp_b, decision),
         )
         self.attempt = attempt
         self.b = leg
@@ -226,6 +266,9 @@ class Call:
         event = await final_outcome(attempt, manager.failover_timeout,
                                     on_provisional=provisional,
                                     stopped=lambda: self.cancelled or self.ended)
+        if attempt.location_refused:
+            self.record.location = "refused"
+            self.record.attempts.append(f"{target.name} 415 to the location")
         if event is None:
             self.record.attempts.append(
                 f"{target.name} no answer in {manager.failover_timeout:g} s")

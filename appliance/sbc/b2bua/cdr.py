@@ -4,7 +4,9 @@ counters `sbc status` shows.
 The line is ``key=value`` pairs in a fixed order, so that grep, awk and a syslog
 server's parser all read it: times in ISO 8601 UTC, durations in seconds with
 milliseconds, ``-`` for "none", and values from peers (numbers, reasons) quoted and
-escaped so that no caller ID can forge a second field or a second line.
+escaped so that no caller ID can forge a second field or a second line. An emergency
+call's line ends with ``emergency=<number> location=<what became of it>``, so grep finds
+them; other lines end with ``attempts``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ class CallRecord:
     cause: str
     ended_by: str | None  # caller | callee | sbc
     attempts: list[str] = field(default_factory=list)  # ["Teams1 503", "Teams2 200"]
+    emergency: str | None = None  # the emergency number dialled (110, 112)
+    # the caller's location: none (not sent) | passed | dropped | refused (415, sent again
+    # without it)
+    location: str | None = None
 
     @property
     def duration(self) -> float | None:
@@ -98,6 +104,8 @@ def cdr_line(record: CallRecord) -> str:
         ("ended_by", record.ended_by),
         ("attempts", ",".join(record.attempts) if record.attempts else None),
     ]
+    if record.emergency is not None:
+        fields += [("emergency", record.emergency), ("location", record.location)]
     return " ".join(f"{key}={_quote(value)}" for key, value in fields)
 
 

@@ -3,7 +3,8 @@
 It takes INVITE, BYE, UPDATE, INFO, REFER and NOTIFY from the router, CANCEL through
 the router's cancel hook and ACKs for 2xx through its stray hook; finds the call of an
 in-dialog request by its dialog (481 if none); refuses new calls over `max_calls` with
-503; and runs one ticker for session timers and the media watchdog (no RTP for
+503, except emergency calls (110, 112: `routing.emergency`), which no limit refuses;
+and runs one ticker for session timers and the media watchdog (no RTP for
 `media.no_rtp_timeout` seconds ends the call with BYE both ways).
 
 At start it deletes rtpengine sessions left by an earlier run (no dialog survives a
@@ -24,7 +25,7 @@ from ..core.router import RequestContext, Router
 from ..logs import EventLog, Severity
 from ..logs.events import MsgId
 from ..media import LegProfile, MediaError, MediaRelay
-from ..routing import Backoff
+from ..routing import Backoff, country_codes, dialled, emergency_numbers
 from ..sip import Request, Response, ServerTransaction, SipPeerError
 from ..sip.dialog import DialogId
 from ..transport import Peer
@@ -91,9 +92,15 @@ class CallManager:
             media_address=str(self.config.sbc.public_ip),
         )
 
-    def usable(self, targets: Sequence[Connection]) -> tuple[Connection, ...]:
+    def usable(self, targets: Sequence[Connection], *,
+               emergency: bool = False) -> tuple[Connection, ...]:
+        """The targets to try in order; for an emergency call also those backing off or
+        failing OPTIONS, after the others: a chance to get through beats a sure 503."""
         now = asyncio.get_running_loop().time()
-        return self.backoff.usable(targets, now, self.healthy)
+        usable = self.backoff.usable(targets, now, self.healthy)
+        if not emergency:
+            return usable
+        return usable + tuple(t for t in targets if t not in usable)
 
     def new_id(self) -> str:
         return self.sig.engine.random(8).hex()
@@ -115,7 +122,12 @@ class CallManager:
         if source is None:
             ctx.respond(403)
             return
-        if len(self.calls) >= self.config.calls.max_calls:
+        emergency = dialled(ctx.request.uri, emergency_numbers(self.config, source),
+                            country_codes(self.config))
+        if emergency is not None and len(self.calls) >= self.config.calls.max_calls:
+            log.warning("emergency call to %s from %s taken over calls.max_calls (%d active)",
+                        emergency, source.name, len(self.calls))
+        elif len(self.calls) >= self.config.calls.max_calls:
             log.warning("refused a call from %s: %d calls active (calls.max_calls)",
                         source.name, len(self.calls))
             self.counters.started()

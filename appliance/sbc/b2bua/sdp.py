@@ -1,18 +1,28 @@
 """SDP as the B2BUA sees it: opaque bytes for rtpengine, plus the one fact it reads
-itself, the o= line, which tells a session refresh (same version) from a new offer."""
+itself, the o= line, which tells a session refresh (same version) from a new offer.
+The SDP is the body, or the SDP part of a multipart/mixed body (an emergency call with
+its location, `location`)."""
 
 from __future__ import annotations
 
-from ..sip import Message
+from ..sip import MULTIPART_MIXED, Message, SipPeerError, parse_multipart
 
 SDP = "application/sdp"
 
 
 def sdp_body(message: Message) -> bytes | None:
-    """The message's SDP, or None (no body, or a body of another type)."""
+    """The message's SDP, or None (no body, a body of another type, or a multipart
+    without an SDP part)."""
     if not message.body:
         return None
     ctype = message.content_type
+    if ctype is not None and ctype.essence == MULTIPART_MIXED:
+        try:
+            body = parse_multipart(message.body, ctype)
+        except SipPeerError:
+            return None
+        index = body.index(SDP)
+        return None if index is None else body.parts[index].body
     if ctype is None or ctype.essence != SDP:
         return None
     return message.body

@@ -6,7 +6,12 @@ is printed), 2 usage error (argparse). `main(argv)` runs them alone, for tests.
 Every path defaults to the appliance's `/data` ($OPENSBC_DATA_DIR when set: the web
 console's tests, a lab checkout) and follows `--data-dir`.
 
-`--json` (csr, import, show, add-ca, tls-check) answers on stdout in JSON, also when the
+`sbc cert acme issue|renew|status` runs ACME (sbc.certs.acme) with the `acme:` section
+of sbc.yaml; `renew` is what opensbc-acme.timer runs twice a day and does nothing until
+the certificate is due (exit 0 also without an `acme:` section, when it only warns as the
+certificate nears its end: 30, 14, 7 and 1 days left).
+
+`--json` (csr, import, show, add-ca, tls-check, acme) answers on stdout in JSON, also when the
 command refuses: `{"ok": false, "error": {"check", "message", "hint"}}` with exit status 1.
 `sbc cert import -` and `sbc cert add-ca -` read the PEM from stdin (the web page passes
 pasted or uploaded text that way, without a temporary file).
@@ -106,6 +111,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = commands.add_parser("bundle", parents=[common], help="rebuild the CA bundle")
     p.add_argument("--system-store", type=Path, default=SYSTEM_STORE)
     p.set_defaults(func=_bundle)
+
+    from .acme.cli import add_parser as add_acme_parser  # it uses this module's helpers
+
+    add_acme_parser(commands, [common, as_json])
 
     p = subparsers.add_parser(
         "tls-check",

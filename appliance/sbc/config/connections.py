@@ -133,6 +133,9 @@ def _build(
                 numbers=numbers,
                 srtp=values["srtp"],
                 identity=values["identity"],
+                emergency_numbers=tuple(values["emergency_numbers"]),
+                location=values["location"],
+                trunk_number=values["trunk_number"],
                 origin=f"{doc.file}:{line_of(node)}",
                 entry=path,
             )

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from .model import EMERGENCY_NUMBERS
 from .nodes import INVALID, Doc, Node, child, describe
 from .values import (
     Parser,
@@ -22,6 +23,7 @@ from .values import (
     header_name,
     host,
     integer,
+    list_of,
     networks,
     port,
     text,
@@ -116,6 +118,19 @@ CONNECTION_FIELDS: dict[str, FieldSpec] = {
         choice(("pai", "ppi", "none")),
         "pai",
         "calling number header toward the peer: P-Asserted-, P-Preferred-Identity or none",
+    ),
+    "emergency_numbers": FieldSpec(
+        list_of(_digits(allow_empty=False, max_len=8), allow_empty=False),
+        EMERGENCY_NUMBERS,
+        "emergency dial strings: never refused for a limit, always with a trunk number",
+    ),
+    "location": FieldSpec(
+        choice(("pass", "drop")),
+        "drop",
+        "a caller's location (PIDF-LO body, Geolocation headers): pass on or drop",
+    ),
+    "trunk_number": FieldSpec(
+        e164, None, "number presented on emergency calls; default: the line number"
     ),
 }
 

@@ -28,7 +28,7 @@ from .nodes import Doc, Node, describe
 from .placeholders import find_placeholders
 from .profiles import ProfileRegistry
 from .routes import read_routes
-from .sections import DEFAULT_MODEL, read_hosts, read_sbc, read_syslog, read_trace
+from .sections import DEFAULT_MODEL, read_acme, read_hosts, read_sbc, read_syslog, read_trace
 from .table import REQUIRED, Key, read_table
 from .values import file_path
 
@@ -53,6 +53,7 @@ _TOP_KEYS = (
     Key("routes", _node, None),
     Key("media", _node, None),
     Key("calls", _node, None),
+    Key("acme", _node, None),
     Key("profiles_dir", file_path, None, "extra profile files (/data/profiles)"),
 )
 
@@ -228,6 +229,8 @@ def parse(
     routes = read_routes(doc, _section(top.values, "routes"), conns)
     media = read_media(doc, _section(top.values, "media"))
     calls = read_calls(doc, _section(top.values, "calls"))
+    acme_node = _section(top.values, "acme")
+    acme = read_acme(doc, acme_node) if acme_node is not None else None
     if sbc is not None and media is not None and calls is not None:
         check_media(doc, media, calls, sbc)
     _downgrade_unused_profiles(log, registry, used)
@@ -236,6 +239,8 @@ def parse(
     if routes is None or media is None or calls is None:
         return None, log
     if syslog_node is not None and syslog is None:
+        return None, log
+    if acme_node is not None and acme is None:
         return None, log
     if not conns:
         log.add(
@@ -264,6 +269,7 @@ def parse(
         routes=routes,
         media=media,
         calls=calls,
+        acme=acme,
         unconfigured=unconfigured,
     )
     return config, log

@@ -18,6 +18,8 @@ from .issues import ConfigIssue
 Transport = Literal["udp", "tcp", "tls"]
 ResolveMode = Literal["rfc3263", "static"]
 Identity = Literal["pai", "ppi", "none"]
+LocationMode = Literal["pass", "drop"]
+EMERGENCY_NUMBERS = ("110", "112")  # Germany; the EU-wide 112 everywhere
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -154,6 +156,12 @@ class Connection:
     numbers: NumberPlan | None
     srtp: bool = False
     identity: Identity = "pai"
+    # Emergency calls (issue 11, item 2): the dial strings that are one, whether the
+    # caller's location (PIDF-LO body, Geolocation headers) goes on to this peer, and
+    # the trunk number presented on them (None: the registration user if E.164).
+    emergency_numbers: tuple[str, ...] = EMERGENCY_NUMBERS
+    location: LocationMode = "drop"
+    trunk_number: str | None = None
     origin: str = field(default="", compare=False)  # "file:line" of the admin's entry
     entry: str = field(default="", compare=False)  # its field path, "connections[1]"
 
@@ -246,6 +254,35 @@ class CallsConfig:
     max_calls: int = 500  # more concurrent calls are answered 503
 
 
+AcmeChallenge = Literal["http-01", "dns-01"]
+
+
+@dataclass(frozen=True)
+class AcmeSettings:
+    """ACME (RFC 8555) for the certificate of sbc.tls (`sbc cert acme`, the timer).
+
+    `renew_at`: renew once this fraction of the lifetime is left (1/3: day 60 of 90).
+    `eab_kid`/`eab_hmac`: External Account Binding, which commercial ACME CAs require.
+    `http_port`: where the HTTP-01 answer is served (80 unless a NAT forwards it).
+    `dns_*`, `tsig_*`: where and with which key DNS-01 writes its TXT records.
+    """
+
+    directory: str
+    email: str | None = None
+    challenge: AcmeChallenge = "http-01"
+    eab_kid: str | None = None
+    eab_hmac: str | None = field(default=None, repr=False)
+    renew_at: float = 1 / 3
+    http_port: int = 80
+    # DNS-01: RFC 2136 updates to this server for `dns_zone` (default: the FQDN's parent),
+    # signed with this TSIG key.
+    dns_server: tuple[str, int] | None = None
+    dns_zone: str | None = None
+    tsig_name: str | None = None
+    tsig_secret: str | None = field(default=None, repr=False)
+    tsig_algorithm: str = "hmac-sha256"
+
+
 @dataclass(frozen=True)
 class Config:
     """A whole, valid `/data/sbc.yaml`."""
@@ -261,6 +298,7 @@ class Config:
     routes: tuple[Route, ...] = ()
     media: MediaConfig = MediaConfig()
     calls: CallsConfig = CallsConfig()
+    acme: AcmeSettings | None = None  # None: no `acme:` section, certificates by hand
     # (field path, why) of values that only stand in for the admin's (config.placeholders)
     unconfigured: tuple[tuple[str, str], ...] = ()
 

@@ -1,4 +1,4 @@
-"""The fixed sections of sbc.yaml: `sbc`, `hosts`, `syslog`, `trace`.
+"""The fixed sections of sbc.yaml: `sbc`, `hosts`, `syslog`, `trace`, `acme`.
 
 Connections live in `connections.py` because their shape comes from profile files.
 """
@@ -13,6 +13,7 @@ import yaml
 from ..certs.paths import CertPaths
 from .model import (
     DEFAULT_PORTS,
+    AcmeSettings,
     HostEntry,
     Limits,
     Listener,
@@ -24,11 +25,13 @@ from .model import (
 from .nodes import INVALID, Doc, Node, child, describe
 from .table import REQUIRED, Key, read_table
 from .values import (
+    IP_PORT,
     ValueType,
     boolean,
     choice,
     file_path,
     fqdn,
+    fqdn_problem,
     host,
     integer,
     ip_address,
@@ -303,3 +306,112 @@ _TRACE_KEYS = (
 def read_trace(doc: Doc, node: Node | None) -> TraceSettings | None:
     f = read_table(doc, node, "trace", _TRACE_KEYS)
     return TraceSettings(**f.values) if f.ok else None
+
+
+TSIG_ALGORITHMS = ("hmac-sha256", "hmac-sha384", "hmac-sha512", "hmac-sha224", "hmac-sha1")
+
+
+# RFC 8555 §6.1: the directory is fetched over HTTPS, and so is everything after it.
+@typed(ValueType("https URL"))
+def _https_url(doc: Doc, node: Node, path: str) -> Any:
+    value = text(max_len=2048)(doc, node, path)
+    if value is INVALID:
+        return value
+    if not value.startswith("https://") or len(value) <= len("https://"):
+        return doc.error(node, path, f"must be an https:// URL of an ACME directory "
+                                     f"(got {value!r})")
+    return value
+
+
+@typed(ValueType("e-mail address"))
+def _email(doc: Doc, node: Node, path: str) -> Any:
+    value = text(max_len=254)(doc, node, path)
+    if value is INVALID:
+        return value
+    local, at, domain = value.rpartition("@")
+    if not at or not local or fqdn_problem(domain) or " " in value:
+        return doc.error(node, path, f"must be an e-mail address (got {value!r})")
+    return value
+
+
+@typed(ValueType("fraction", unit="of the lifetime"))
+def _fraction(doc: Doc, node: Node, path: str) -> Any:
+    """0.05..0.9 as a number (0.33) or a ratio ("1/3")."""
+    value = _plain(doc, node, path)
+    if value is INVALID:
+        return value
+    try:
+        top, slash, bottom = value.partition("/")
+        number = float(top) / float(bottom) if slash else float(value)
+    except (ValueError, ZeroDivisionError):
+        number = -1.0
+    if not 0.05 <= number <= 0.9:
+        return doc.error(node, path, f"must be a fraction of the lifetime between 0.05 and "
+                                     f"0.9, such as 1/3 or 0.33 (got {value!r})")
+    return number
+
+
+@typed(ValueType(IP_PORT))
+def _dns_server(doc: Doc, node: Node, path: str) -> Any:
+    """'IP' (port 53) or 'IP:PORT'."""
+    value = text(max_len=64)(doc, node, path)
+    if value is INVALID:
+        return value
+    address_text, port_text = split_host_port(value)
+    try:
+        address = ipaddress.ip_address(address_text)
+        port_no = 53 if port_text is None else int(port_text)
+        if not 1 <= port_no <= 65535:
+            raise ValueError(port_text)
+    except ValueError:
+        return doc.error(node, path, f"must be IP or IP:PORT such as 192.0.2.53 (got {value!r})")
+    return (str(address), port_no)
+
+
+def _plain(doc: Doc, node: Node, path: str) -> Any:
+    return text(max_len=32)(doc, node, path)
+
+
+_ACME_KEYS = (
+    Key("directory", _https_url, REQUIRED, "the ACME CA's directory URL"),
+    Key("email", _email, None, "contact for the CA's expiry and policy mails"),
+    Key("challenge", choice(("http-01", "dns-01")), "http-01",
+        "how the CA checks the name: HTTP on port 80, or a DNS TXT record"),
+    Key("eab_kid", text(max_len=256), None, "External Account Binding key id (commercial CAs)"),
+    Key("eab_hmac", text(max_len=512), None, "External Account Binding HMAC key (base64url)",
+        secret=True),
+    Key("renew_at", _fraction, AcmeSettings.renew_at,
+        "renew when this fraction of the lifetime is left"),
+    Key("http_port", port, AcmeSettings.http_port,
+        "port of the HTTP-01 answer (80, unless a NAT forwards port 80 elsewhere)"),
+    Key("dns_server", _dns_server, None,
+        "DNS-01: the primary DNS server taking RFC 2136 updates (IP or IP:PORT)"),
+    Key("dns_zone", fqdn, None, "DNS-01: the zone to update (default: the FQDN's parent)"),
+    Key("tsig_name", text(max_len=255), None, "DNS-01: the TSIG key's name"),
+    Key("tsig_secret", text(max_len=512), None, "DNS-01: the TSIG key's secret (base64)",
+        secret=True),
+    Key("tsig_algorithm", choice(TSIG_ALGORITHMS), AcmeSettings.tsig_algorithm,
+        "DNS-01: the TSIG key's algorithm"),
+)
+_DNS01_NEEDS = ("dns_server", "tsig_name", "tsig_secret")
+
+
+def read_acme(doc: Doc, node: Node | None) -> AcmeSettings | None:
+    """The `acme:` section; EAB needs both its key id and its HMAC."""
+    f = read_table(doc, node, "acme", _ACME_KEYS)
+    if not f.ok:
+        return None
+    if (f["eab_kid"] is None) != (f["eab_hmac"] is None):
+        given, missing = ("eab_kid", "eab_hmac") if f["eab_hmac"] is None else (
+            "eab_hmac", "eab_kid")
+        doc.error(f.node_of(given), f"acme.{missing}",
+                  f"External Account Binding needs {missing} too (the CA gives both)")
+        return None
+    if f["challenge"] == "dns-01":
+        missing_keys = [k for k in _DNS01_NEEDS if f[k] is None]
+        if missing_keys:
+            for key in missing_keys:
+                doc.error(f.node_of("challenge"), f"acme.{key}",
+                          "challenge dns-01 needs dns_server, tsig_name and tsig_secret")
+            return None
+    return AcmeSettings(**f.values)

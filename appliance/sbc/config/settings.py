@@ -27,7 +27,14 @@ from .fields import CONNECTION_FIELDS
 from .loader import _TOP_KEYS
 from .model import DEFAULT_PORTS
 from .profiles import Profile, ProfileRegistry
-from .sections import _LIMIT_KEYS, _SBC_KEYS, _SYSLOG_KEYS, _TLS_KEYS, _TRACE_KEYS
+from .sections import (
+    _ACME_KEYS,
+    _LIMIT_KEYS,
+    _SBC_KEYS,
+    _SYSLOG_KEYS,
+    _TLS_KEYS,
+    _TRACE_KEYS,
+)
 from .table import REQUIRED, Effect, Key
 from .values import Parser, ValueType, port, value_type
 
@@ -41,6 +48,7 @@ SECTIONS: Mapping[str, Sequence[Key]] = {
     "trace": _TRACE_KEYS,
     "media": _MEDIA_KEYS,
     "calls": _CALLS_KEYS,
+    "acme": _ACME_KEYS,
     "": _TOP_KEYS,
 }
 CONNECTIONS = "connections"
@@ -62,6 +70,7 @@ class Setting:
     where: Where | None
     type: ValueType
     target: str = ""  # the connection field a profile field fills (its name may differ)
+    masked: bool = False  # its Key says secret (acme.eab_hmac)
 
     @property
     def required(self) -> bool:
@@ -70,7 +79,7 @@ class Setting:
     @property
     def secret(self) -> bool:
         """Masked in output: a password, whatever name the profile gives the field."""
-        return "password" in (self.target, self.path.rsplit(".", 1)[-1])
+        return self.masked or "password" in (self.target, self.path.rsplit(".", 1)[-1])
 
 
 def _join(section: str, name: str) -> str:
@@ -89,7 +98,7 @@ def fixed_settings() -> tuple[Setting, ...]:
             where = tuple(path.split("."))
             out.append(
                 Setting(path, key.parse, key.default, key.help, key.effect, where,
-                        value_type(key.parse))
+                        value_type(key.parse), masked=key.secret)
             )
             if path == "sbc.listen":
                 out.append(

@@ -24,13 +24,14 @@ Effect = Literal["reload", "restart-media", "restart"]
 @dataclass(frozen=True)
 class Key:
     """One setting: its YAML name, its parser, its default (REQUIRED if none), a line of
-    help and what applying a change to it needs (`Effect`)."""
+    help, what applying a change to it needs (`Effect`) and whether it is a secret."""
 
     name: str
     parse: Parser
     default: Any = None
     help: str = ""
     effect: Effect = "reload"
+    secret: bool = False  # masked like a password (`sbc config show`, the web page)
 
     @property
     def required(self) -> bool:

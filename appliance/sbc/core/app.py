@@ -36,6 +36,7 @@ from .. import PRODUCT, __version__
 from ..certs import CertError
 from ..certs.assess import assess_installed
 from ..certs.compat import not_after
+from ..certs.paths import CertPaths
 from ..certs.pem import load_certificates
 from ..config import Config, ConfigHolder, Connection, ReloadResult, log_settings, trace_settings
 from ..logs import EventLog, SyslogBridgeHandler, install_bridge
@@ -51,7 +52,7 @@ from ..services import (
 )
 from ..sip import Limits
 from ..sip.ids import RandomBytes
-from ..status import STATUS_FILE, TRACE_FILE, write_status
+from ..status import STATUS_FILE, TRACE_FILE, status_bytes, write_status
 from ..trace import TraceControl, watch_control_file
 from ..transport import TlsContexts, TransportManager, TransportSettings
 from .console import ConsoleSink
@@ -99,6 +100,20 @@ def transport_settings(config: Config) -> TransportSettings:
     )
 
 
+def acme_info(config: Config) -> dict[str, Any] | None:
+    """ACME renewal for the status (days left, when due, the last result and the CA's
+    message); None without an `acme:` section. Computed with the certificate (start,
+    reload, hourly), not at every status write."""
+    if config.acme is None:
+        return None
+    from ..certs.acme.renew import status as acme_status  # the acme library: only if used
+
+    try:
+        return acme_status(config.acme, config.sbc.fqdn, CertPaths(config.sbc.tls.cert.parent))
+    except (OSError, ValueError) as exc:
+        return {"configured": True, "error": f"cannot read the ACME state: {exc}"}
+
+
 def certificate_info(config: Config, tls: TlsState | None = None) -> dict[str, Any]:
     """The SBC's own certificate for the status: subject, expiry and the check findings."""
     path = config.sbc.tls.cert
@@ -130,6 +145,7 @@ class SbcApp:
         self.started = time.time()
         self.stopped = asyncio.Event()
         self.last_reload: dict[str, Any] | None = None
+        self.acme: dict[str, Any] | None = None  # acme_info: ACME renewal, if set up
         self.events: EventLog | None = None
         self._bridge: SyslogBridgeHandler | None = None
         self.trace = TraceControl()
@@ -191,6 +207,7 @@ class SbcApp:
         await self._start_events(config)
         self._set_tls(load_tls(config) if needs_tls(config) else TlsState(None, "not used"))
         self.certificate = certificate_info(config, self.tls_state)
+        self.acme = acme_info(config)
         if config.trace.enabled:
             self.trace.start_with(trace_settings(config))
         self.gate.events = self.events
@@ -406,6 +423,7 @@ class SbcApp:
         old_listeners = self._listeners(old)
         self._refresh_tls(new)
         self.certificate = certificate_info(new, self.tls_state)
+        self.acme = acme_info(new)
         transports = self.transports
         if transports is not None:
             transports.settings = transport_settings(new)
@@ -480,6 +498,7 @@ class SbcApp:
                 log_certificate(report)
             self.tls_state = TlsState(state.contexts, None, report)
             self.certificate = certificate_info(self.config, self.tls_state)
+            self.acme = acme_info(self.config)
 
     # -- status -------------------------------------------------------------------------
 
@@ -528,6 +547,7 @@ class SbcApp:
                 "listening": transports.get("listening", []),
             },
             "certificate": cert,
+            "acme": self.acme,
             "tls": {"active": self.tls_state.active,
                     "reason": None if self.tls_state.active else self.tls_state.reason},
             "connections": connections,
@@ -569,7 +589,10 @@ class SbcApp:
         while True:
             self.gate.flush(asyncio.get_running_loop().time())
             try:
-                self.write_status()
+                # the document is made on the loop (a consistent picture), the file is
+                # written in a thread: a slow disk never holds up signalling
+                data = status_bytes(self.snapshot())
+                await asyncio.to_thread(write_status, self.status_path, data)
                 failed = False
             except OSError as exc:
                 if not failed:

@@ -37,7 +37,7 @@ from ..sip.ids import RandomBytes
 
 ALLOW = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REFER", "NOTIFY", "UPDATE", "INFO")
 SUPPORTED = ("replaces", "timer", "norefersub")
-ACCEPT = ("application/sdp",)
+ACCEPT = ("application/sdp", "multipart/mixed")  # multipart: emergency calls with location
 
 POLICY = ServerPolicy(
     allowed_methods=frozenset(ALLOW),

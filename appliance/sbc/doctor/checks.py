@@ -142,6 +142,32 @@ def cert_findings(facts: Facts) -> list[Finding]:
     return out
 
 
+def acme_findings(facts: Facts) -> list[Finding]:
+    """Automatic renewal: a failed or refused last attempt is a warning with the CA's words
+    (the old certificate is still in use); nothing when ACME is not configured."""
+    acme = facts.acme
+    if acme is None:
+        return []
+    title = "Certificate renewal (ACME)"
+    when = (acme.last_attempt or "")[:16].replace("T", " ")
+    if acme.last_result in ("failed", "rejected"):
+        said = f" The CA said: {acme.ca_error}." if acme.ca_error else ""
+        retry = f" Next try after {acme.next_try[:16].replace('T', ' ')} UTC." if (
+            acme.next_try) else ""
+        return [warn("cert.acme", title,
+                     f"The last renewal ({when} UTC, {acme.failures} failure(s) in a row) "
+                     f"{acme.last_result}: {_unsentence(acme.message)}.{said}{retry}",
+                     "See `sbc cert acme status`; after fixing the cause, "
+                     "`sbc cert acme renew --force`.", "certificates")]
+    if acme.due:
+        return [warn("cert.acme", title, f"Renewal is due and has not run yet ({acme.directory}).",
+                     "Run `sbc cert acme renew`, or wait for opensbc-acme.timer "
+                     "(twice a day).", "certificates")]
+    on = f" on {acme.renew_on[:10]}" if acme.renew_on else ""
+    return [ok("cert.acme", title, f"Renews automatically{on} from {acme.directory}.",
+               "certificates")]
+
+
 def bundle_findings(facts: Facts) -> list[Finding]:
     assert facts.config is not None
     bundle = facts.bundle
@@ -218,6 +244,7 @@ def run_checks(facts: Facts) -> list[Finding]:
     if facts.config is not None:
         out += fqdn_findings(facts)
         out += cert_findings(facts)
+        out += acme_findings(facts)
         out += bundle_findings(facts)
         out += tls_findings(facts)
     out += live_findings(facts)

@@ -41,6 +41,21 @@ class CertFacts:
 
 
 @dataclass(frozen=True)
+class AcmeFacts:
+    """ACME renewal as `sbc cert acme status` reports it (`sbc.certs.acme.renew.status`)."""
+
+    directory: str
+    due: bool
+    renew_on: str | None = None  # ISO 8601
+    last_result: str | None = None  # "issued", "failed", "rejected"
+    last_attempt: str | None = None
+    message: str = ""
+    ca_error: str = ""  # the CA's own words
+    failures: int = 0
+    next_try: str | None = None
+
+
+@dataclass(frozen=True)
 class RootCert:
     """A root in the CA bundle, by the names the checks compare."""
 
@@ -115,6 +130,7 @@ class Facts:
     placeholders: tuple[str, ...] = ()  # "field: why" of values still from the template
     status: StatusFacts = field(default_factory=lambda: StatusFacts(False, "not read"))
     cert: CertFacts | None = None
+    acme: AcmeFacts | None = None  # None: no `acme:` section
     bundle: BundleFacts | None = None
     dns: DnsFacts | None = None
     firewall: FirewallFacts | None = None

@@ -25,6 +25,7 @@ from ..config.loader import inspect
 from ..config.placeholders import placeholder_reason
 from ..status import find_status
 from .facts import (
+    AcmeFacts,
     BundleFacts,
     CertCheck,
     CertFacts,
@@ -97,6 +98,30 @@ def assess_certificate(config: Config) -> CertFacts:
         not_after=None if end is None else end.strftime("%Y-%m-%d"),
         days_left=report.days_left,
     )
+
+
+def read_acme(config: Config) -> AcmeFacts | None:
+    """The ACME state next to the installed certificate (/data/acme); None without ACME."""
+    if config.acme is None:
+        return None
+    from ..certs.acme.renew import status
+    from ..certs.paths import CertPaths
+
+    found = status(config.acme, config.sbc.fqdn, CertPaths(config.sbc.tls.cert.parent))
+    renew_on, failures = found.get("renew_on"), found.get("failures")
+    return AcmeFacts(
+        directory=config.acme.directory, due=bool(found.get("due")),
+        renew_on=renew_on if isinstance(renew_on, str) else None,
+        last_result=_text(found.get("last_result")),
+        last_attempt=_text(found.get("last_attempt")),
+        message=_text(found.get("message")) or "", ca_error=_text(found.get("ca_error")) or "",
+        failures=failures if isinstance(failures, int) else 0,
+        next_try=_text(found.get("next_try")),
+    )
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def read_bundle(path: Path) -> BundleFacts:
@@ -222,6 +247,7 @@ class Gatherers:
         read_config)
     status: Callable[[Path | None], StatusFacts] = read_status
     certificate: Callable[[Config], CertFacts] = assess_certificate
+    acme: Callable[[Config], AcmeFacts | None] = read_acme
     bundle: Callable[[Path], BundleFacts] = read_bundle
     dns: Callable[[str], DnsFacts] = lookup_fqdn
     firewall: Callable[[], FirewallFacts] = read_firewall
@@ -247,6 +273,7 @@ def gather(config_path: str, run_dir: Path | None = None,
     return Facts(
         **common,
         cert=g.certificate(config),
+        acme=g.acme(config),
         bundle=g.bundle(config.sbc.tls.ca_bundle),
         dns=g.dns(config.sbc.fqdn),
         firewall=g.firewall(),

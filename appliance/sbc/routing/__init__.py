@@ -7,6 +7,7 @@ and no clock (the caller passes `now`).
     backoff = Backoff()                           # one per SBC, kept across calls
     for target in backoff.usable(decision.targets, now, healthy):   # empty: answer 503
         a = addressing(target, decision, config.sbc.fqdn)   # R-URI, From, To, PAI/PPI
+                                                  # (emergency: the trunk's number)
         ...send; on a final answer: verdict(status, rang=...) is NEXT or FINAL;
         ...on 503: backoff.note(target.name, retry_after(response), now)
 
@@ -14,6 +15,14 @@ Numbers are E.164 inside (`numbers`), converted from and to each peer's `NumberP
 """
 
 from .addressing import Addressing, addressing
+from .emergency import (
+    call_parties,
+    country_codes,
+    dialled,
+    emergency_number,
+    emergency_numbers,
+    trunk_number,
+)
 from .errors import RouteError
 from .failover import MAX_RETRY_AFTER, Backoff, Verdict, retry_after, verdict
 from .numbers import normalise
@@ -29,9 +38,15 @@ __all__ = [
     "RouteError",
     "Verdict",
     "addressing",
+    "call_parties",
+    "country_codes",
     "decide",
+    "dialled",
+    "emergency_number",
+    "emergency_numbers",
     "normalise",
     "parties_of",
     "retry_after",
+    "trunk_number",
     "verdict",
 ]

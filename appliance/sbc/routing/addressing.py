@@ -5,6 +5,12 @@ Teams) and always as `;user=phone` SIP URIs. Toward Teams every host we write is
 or Microsoft's, never an IP (AT-1). A withheld caller is `sip:anonymous@anonymous.invalid`
 in From (RFC 3323 §4.1.1.3); peers that take an identity header still get the number
 there, marked `Privacy: id` so they keep it from the callee.
+
+An emergency call presents the trunk's own number (`emergency.trunk_number`) as the
+calling identity: in the identity header when the target takes one (From keeps the
+caller's number, or stays anonymous for a withheld caller), else in From. German
+carriers route the emergency centre by that network-provided number and refuse an
+identity that is not the trunk's. With no trunk number known the caller's is used.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 
 from ..config import Connection
 from ..sip import Address, SipUri
+from .emergency import trunk_number
 from .numbers import to_peer
 from .rules import RouteDecision
 
@@ -56,13 +63,19 @@ def addressing(target: Connection, decision: RouteDecision, sbc_fqdn: str) -> Ad
     called = to_peer(decision.called, target.numbers)
     extra = {} if target.transport == "udp" else {"transport": target.transport}
     from_host = sbc_fqdn if target.kind == "teams" else host
-    identity = None
+    identity = caller = None
     if decision.calling is not None:
-        identity = _phone(to_peer(decision.calling, target.numbers), from_host)
-    if decision.privacy or identity is None:
+        caller = identity = _phone(to_peer(decision.calling, target.numbers), from_host)
+    from_trunk = False
+    trunk = trunk_number(target) if decision.emergency and target.kind != "teams" else None
+    if trunk is not None:
+        identity = _phone(to_peer(trunk, target.numbers), from_host)
+        if target.identity == "none":  # From is the only identity this peer reads
+            caller, from_trunk = identity, True
+    if caller is None or (decision.privacy and not from_trunk):
         from_addr = anonymous()
     else:
-        from_addr = Address(identity.copy())
+        from_addr = Address(caller.copy())
     headers: list[tuple[str, str]] = []
     if target.identity != "none":
         if identity is not None:

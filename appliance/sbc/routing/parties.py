@@ -5,16 +5,19 @@ send the INVITE to the Contact we registered (sip:<line number>@sbc); then the d
 number is in To, so To wins when the Request-URI holds just the registration user.
 Calling: P-Asserted-Identity (the peer vouches for it) before From. Privacy: a Privacy
 header asking to hide the identity, or an anonymous From (RFC 3323 §4.1.1.3).
+Emergency: the called number is one of the emergency dial strings in any of its forms
+(`emergency.emergency_number`); it is then routed as the bare dial string (112).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TypeVar
 
 from ..config import Connection, NumberPlan
 from ..sip import Address, Request, SipPeerError, SipUri, TelUri, Uri, parse_address
+from .emergency import emergency_number
 from .errors import RouteError
 from .numbers import clean, normalise
 
@@ -34,6 +37,7 @@ class CallParty:
     called: str
     calling: str | None  # None: anonymous or no number
     privacy: bool
+    emergency: bool = False  # the called number is an emergency number (110, 112)
 
 
 def _read(get: Callable[[], T], what: str) -> T:
@@ -52,7 +56,8 @@ def _user(uri: Uri) -> str | None:
     return None
 
 
-def _called(request: Request, source: Connection) -> str:
+def _called(request: Request, source: Connection, emergency: Collection[str],
+            country_codes: Collection[str]) -> tuple[str, bool]:
     uri = request.uri
     if not isinstance(uri, SipUri | TelUri):
         raise RouteError(416, f"cannot route a {uri.scheme}: Request-URI")
@@ -64,7 +69,10 @@ def _called(request: Request, source: Connection) -> str:
         to_user = _user(_read(lambda: request.to_addr, "To").uri)
         if to_user and clean(to_user) != clean(raw):
             raw = to_user
-    return normalise(raw, source.numbers, what="called", status=484)
+    found = emergency_number(raw, emergency, country_codes)
+    if found is not None:
+        return found, True
+    return normalise(raw, source.numbers, what="called", status=484), False
 
 
 def _privacy(request: Request) -> bool:
@@ -97,14 +105,16 @@ def _anonymous(address: Address) -> bool:
     return user in _WITHHELD or host == "anonymous.invalid"
 
 
-def parties_of(request: Request, source: Connection) -> CallParty:
-    """The call's parties from `request` as `source` sent it.
+def parties_of(request: Request, source: Connection, *, emergency: Collection[str] = (),
+               country_codes: Collection[str] = ()) -> CallParty:
+    """The call's parties from `request` as `source` sent it; `emergency`: the emergency
+    dial strings (`emergency.emergency_numbers`), `country_codes` those of the plans.
 
     Raises RouteError: 484 when the called number is missing or not a number, 416 for a
     Request-URI that is not sip:/sips:/tel:, 400 for a broken From or a From number that
     is not a number (a name such as sip:alice@pbx is not routable to the PSTN).
     """
-    called = _called(request, source)
+    called, urgent = _called(request, source, emergency, country_codes)
     from_addr = _read(lambda: request.from_addr, "From")
     withheld = _anonymous(from_addr)
     shown_as = (from_addr.display_name or "").strip().lower()
@@ -114,4 +124,4 @@ def parties_of(request: Request, source: Connection) -> CallParty:
         user = _user(from_addr.uri)
         if user and user.lower() not in _UNKNOWN:
             calling = normalise(user, source.numbers, what="calling", status=400)
-    return CallParty(called, calling, privacy)
+    return CallParty(called, calling, privacy, urgent)

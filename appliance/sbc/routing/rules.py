@@ -26,6 +26,7 @@ class RouteDecision:
     calling: str | None
     privacy: bool
     targets: tuple[Connection, ...]  # in the order to try
+    emergency: bool = False  # 110/112: no limit refuses it, a trunk number is presented
 
 
 def _from_source(route: Route, source: Connection) -> bool:
@@ -60,7 +61,7 @@ def _apply(config: Config, route: Route, party: CallParty) -> RouteDecision | No
     targets = config.targets(route.to)
     if not targets:
         raise RouteError(503, f"route {route.name} has no connection to send the call to")
-    return RouteDecision(route.name, called, calling, party.privacy, targets)
+    return RouteDecision(route.name, called, calling, party.privacy, targets, party.emergency)
 
 
 def decide(config: Config, source: Connection, party: CallParty) -> RouteDecision:

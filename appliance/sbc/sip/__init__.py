@@ -6,6 +6,8 @@ Parsing and serializing
     ``parse_datagram(data)`` -> `Request` | `Response` for UDP; ``StreamFramer().feed(data)``
     -> messages, `KeepAlivePing` (write ``ping.reply``) and `BadMessage` for TCP/TLS.
     ``message.to_bytes()`` serializes (canonical names, Content-Length recomputed).
+    ``parse_multipart(body, message.content_type)`` splits a multipart/mixed body
+    (SDP plus a location, RFC 6442) into `BodyPart`s; ``Multipart.to_bytes()`` joins them.
     Bad input raises `SipPeerError` (``.status`` to answer or None to drop); our own
     misuse raises `SipUsageError`. Nothing else escapes.
 
@@ -68,6 +70,7 @@ from .framing import BadMessage, KeepAlivePing, StreamFramer
 from .headers import Headers, canonical_name
 from .ids import RandomBytes, new_branch, new_call_id, new_tag
 from .message import Message, Request, Response
+from .multipart import MULTIPART_MIXED, BodyPart, Multipart, parse_multipart
 from .parser import DEFAULT_LIMITS, Limits, parse_datagram
 from .reasons import reason_phrase
 from .server_transaction import (
@@ -121,9 +124,11 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_POLICY",
     "MAGIC_COOKIE",
+    "MULTIPART_MIXED",
     "AbsoluteUri",
     "Address",
     "BadMessage",
+    "BodyPart",
     "CSeq",
     "Challenge",
     "DigestClient",
@@ -133,6 +138,7 @@ __all__ = [
     "Limits",
     "MediaType",
     "Message",
+    "Multipart",
     "RandomBytes",
     "Request",
     "Response",
@@ -160,6 +166,7 @@ __all__ = [
     "parse_challenges",
     "parse_cseq",
     "parse_datagram",
+    "parse_multipart",
     "parse_uri",
     "parse_via",
     "reason_phrase",

@@ -12,6 +12,9 @@ answer, or None when the rule is to drop. Choices the RFC leaves open:
 - Require and Proxy-Require are both checked: an SBC is the edge proxy of its domain,
   and an extension a proxy is asked for is one we cannot honour either.
 - An ACK is never answered: every failure on an ACK is a drop.
+- A multipart/mixed body (RFC 5621) is taken when it parses and holds a part of a type
+  we read (the SDP of an emergency call beside its PIDF-LO, RFC 6442); the other parts
+  are the B2BUA's to keep or drop. A malformed one earns 400, one without such a part 415.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .builders import response_from_headers
 from .errors import SipPeerError
 from .fields import is_broadcast_host, parse_media_type, parse_tokens
 from .message import Request, Response
+from .multipart import MULTIPART_MIXED, parse_multipart
 from .uri import AbsoluteUri, SipUri, TelUri
 
 SINGLE_VALUE = ("To", "From", "Call-ID", "CSeq", "Max-Forwards", "Content-Type")
@@ -50,6 +54,8 @@ class ServerPolicy:
     uri_schemes: frozenset[str] = field(default_factory=lambda: _frozen("sip", "sips", "tel"))
     # Body types we read, for the methods whose bodies we must read.
     accept: tuple[str, ...] = ("application/sdp",)
+    # Containers whose parts are checked against `accept` instead (RFC 5621).
+    multipart: tuple[str, ...] = (MULTIPART_MIXED,)
     body_methods: frozenset[str] = field(
         default_factory=lambda: _frozen("INVITE", "ACK", "PRACK", "UPDATE")
     )
@@ -110,6 +116,18 @@ def _unsupported(request: Request, policy: ServerPolicy) -> list[str]:
     return tags
 
 
+def _check_parts(request: Request, policy: ServerPolicy,
+                 accept: list[tuple[str, str]]) -> None:
+    assert request.content_type is not None
+    try:
+        body = parse_multipart(request.body, request.content_type)
+    except SipPeerError as err:
+        raise _fail(request, 400, err.reason) from None
+    if not any(part.content_type.essence in policy.accept for part in body.parts):
+        types = ", ".join(part.content_type.essence for part in body.parts)
+        raise _fail(request, 415, f"no part of the multipart body is ours ({types})", accept)
+
+
 def _check_content(request: Request, policy: ServerPolicy) -> None:
     if request.method not in policy.body_methods:
         return
@@ -120,7 +138,9 @@ def _check_content(request: Request, policy: ServerPolicy) -> None:
             accept.append(("Accept-Encoding", "identity"))
             raise _fail(request, 415, "unsupported Content-Encoding", accept)
         ctype = request.content_type
-        if ctype is None or ctype.essence not in policy.accept:
+        if ctype is not None and ctype.essence in policy.multipart:
+            _check_parts(request, policy, accept)
+        elif ctype is None or ctype.essence not in policy.accept:
             raise _fail(request, 415, f"unsupported Content-Type {ctype}", accept)
     if request.method == "INVITE" and "Accept" in request.headers:
         try:

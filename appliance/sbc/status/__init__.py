@@ -11,6 +11,7 @@ from .files import (
     find_status,
     read_status,
     run_dir,
+    status_bytes,
     write_status,
 )
 from .render import public_json
@@ -28,5 +29,6 @@ __all__ = [
     "public_json",
     "read_status",
     "run_dir",
+    "status_bytes",
     "write_status",
 ]

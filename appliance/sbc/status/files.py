@@ -57,9 +57,15 @@ def candidate_run_dirs(explicit: str | Path | None = None) -> list[Path]:
     return [SYSTEM_RUN_DIR, _user_run_dir()]
 
 
-def write_status(path: Path, doc: dict[str, Any]) -> None:
+def status_bytes(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, indent=1, sort_keys=False) + "\n").encode()
+
+
+def write_status(path: Path, doc: dict[str, Any] | bytes) -> None:
+    """Replace the status file (in /run: atomic, not fsynced; readers never see half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, (json.dumps(doc, indent=1, sort_keys=False) + "\n").encode(), mode=0o644)
+    data = doc if isinstance(doc, bytes) else status_bytes(doc)
+    atomic_write(path, data, mode=0o644, durable=False)
 
 
 @dataclass(frozen=True)

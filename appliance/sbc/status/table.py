@@ -95,6 +95,21 @@ def _table(header: Sequence[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _acme_line(acme: dict[str, Any] | None) -> list[str]:
+    """ACME renewal (`sbc.certs.acme.renew.status`), when the SBC reports it."""
+    if not acme or not acme.get("configured"):
+        return []
+    renew_on = (acme.get("renew_on") or "")[:10]
+    line = f"Renewal:      ACME, due {renew_on}" if renew_on else "Renewal:      ACME"
+    result = acme.get("last_result")
+    if result in ("failed", "rejected"):
+        said = f"; the CA said: {acme['ca_error']}" if acme.get("ca_error") else ""
+        line += f"; last attempt {result}: {acme.get('message')}{said}"
+    elif result:
+        line += f"; last: {result} {(acme.get('last_attempt') or '')[:10]}"
+    return [line]
+
+
 def format_status(doc: dict[str, Any], now: float | None = None) -> str:
     now = time.time() if now is None else now
     out: list[str] = []
@@ -113,6 +128,7 @@ def format_status(doc: dict[str, Any], now: float | None = None) -> str:
         out.append(f"Certificate:  {cert.get('subject')}, expires {cert.get('not_after')} "
                    f"({days} days left){warn}")
     out += _certificate_problems(cert)
+    out += _acme_line(doc.get("acme"))
     reload = (doc.get("config") or {}).get("last_reload")
     if reload:
         state = "ok" if reload.get("ok") else "FAILED, running config kept"

@@ -17,10 +17,12 @@ from pathlib import Path
 
 def atomic_write(
     path: str | os.PathLike[str], data: bytes, mode: int = 0o644,
-    owner: tuple[int, int] | None = None,
+    owner: tuple[int, int] | None = None, *, durable: bool = True,
 ) -> None:
     """Replace `path` with `data`, atomically and durably, with permissions `mode`
-    (and `owner` as (uid, gid), e.g. root:shadow for /etc/shadow).
+    (and `owner` as (uid, gid), e.g. root:shadow for /etc/shadow). `durable=False`
+    skips the two fsyncs: for files that need not survive a crash (the status in /run,
+    rewritten every few seconds), where they only cost time.
 
     Mode and owner are set on the temporary file before any byte is written, so a secret
     (a private key with 0o600) is never readable by others, not even for a moment.
@@ -35,13 +37,15 @@ def atomic_write(
                 os.fchown(tmp.fileno(), *owner)
             tmp.write(data)
             tmp.flush()
-            os.fsync(tmp.fileno())
+            if durable:
+                os.fsync(tmp.fileno())
         os.replace(tmp_name, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    fsync_dir(directory)
+    if durable:
+        fsync_dir(directory)
 
 
 def fsync_dir(directory: str | os.PathLike[str]) -> None:
