@@ -165,10 +165,12 @@ class SbcServer(Server):
 
     name = "SBC"
 
-    def __init__(self, work: Path, pki: Pki, *, profile: Path | None = None) -> None:
+    def __init__(self, work: Path, pki: Pki, *, profile: Path | None = None,
+                 status_interval: float | None = None) -> None:
         self.work = work
         self.pki = pki
         self.profile = profile
+        self.status_interval = status_interval  # None: the SBC's default
         self.udp_port = free_port()
         self.tls_port = free_port()
 
@@ -202,6 +204,8 @@ class SbcServer(Server):
         status = run_dir / "status.json"
         status.unlink(missing_ok=True)
         sbc_args = ["run", "--config", str(config), "--run-dir", str(run_dir)]
+        if self.status_interval is not None:
+            sbc_args += ["--status-interval", str(self.status_interval)]
         if self.profile is not None:
             args = [sys.executable, "-m", "benchmarks.sip_profile", str(self.profile), *sbc_args]
         else:

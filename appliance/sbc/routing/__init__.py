@@ -16,7 +16,6 @@ Numbers are E.164 inside (`numbers`), converted from and to each peer's `NumberP
 
 from .addressing import Addressing, addressing
 from .emergency import (
-    call_parties,
     country_codes,
     dialled,
     emergency_number,
@@ -26,7 +25,7 @@ from .emergency import (
 from .errors import RouteError
 from .failover import MAX_RETRY_AFTER, Backoff, Verdict, retry_after, verdict
 from .numbers import normalise
-from .parties import CallParty, parties_of
+from .parties import CallParty, call_parties, parties_of
 from .rules import RouteDecision, decide
 
 __all__ = [

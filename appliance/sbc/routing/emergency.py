@@ -18,9 +18,8 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from ..config import Config, Connection
-from ..sip import Request, SipUri, TelUri, Uri
+from ..sip import SipUri, TelUri, Uri
 from .numbers import E164, clean
-from .parties import CallParty, parties_of
 
 
 def emergency_numbers(config: Config, source: Connection) -> frozenset[str]:
@@ -71,10 +70,3 @@ def trunk_number(conn: Connection) -> str | None:
     if reg is not None and E164.match(clean(reg.user)):
         return clean(reg.user)
     return None
-
-
-def call_parties(config: Config, request: Request, source: Connection) -> CallParty:
-    """`parties_of` with this config's emergency numbers and country codes: what a call
-    and `sbc routes test` both use, so a test of 112 answers as the call would."""
-    return parties_of(request, source, emergency=emergency_numbers(config, source),
-                      country_codes=country_codes(config))

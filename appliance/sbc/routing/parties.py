@@ -15,9 +15,9 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..config import Connection, NumberPlan
+from ..config import Config, Connection, NumberPlan
 from ..sip import Address, Request, SipPeerError, SipUri, TelUri, Uri, parse_address
-from .emergency import emergency_number
+from .emergency import country_codes, emergency_number, emergency_numbers
 from .errors import RouteError
 from .numbers import clean, normalise
 
@@ -125,3 +125,10 @@ def parties_of(request: Request, source: Connection, *, emergency: Collection[st
         if user and user.lower() not in _UNKNOWN:
             calling = normalise(user, source.numbers, what="calling", status=400)
     return CallParty(called, calling, privacy, urgent)
+
+
+def call_parties(config: Config, request: Request, source: Connection) -> CallParty:
+    """`parties_of` with this config's emergency numbers and country codes: what a call
+    and `sbc routes test` both use, so a test of 112 answers as the call would."""
+    return parties_of(request, source, emergency=emergency_numbers(config, source),
+                      country_codes=country_codes(config))
