@@ -107,7 +107,7 @@ def test_options_answer() -> None:
             allow = answer.headers.get("Allow") or ""
             assert {"INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "REFER", "NOTIFY"} <= set(
                 allow.replace(" ", "").split(","))
-            assert answer.headers.get("Accept") == "application/sdp"
+            assert answer.headers.get("Accept") == "application/sdp, multipart/mixed"
             assert "replaces" in (answer.headers.get("Supported") or "")
             assert answer.headers.get("X-MS-SBC") == "OpenSBC/Appliance/0.1.0"
             assert answer.to_addr.tag  # tagged
