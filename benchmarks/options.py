@@ -166,11 +166,12 @@ class SbcServer(Server):
     name = "SBC"
 
     def __init__(self, work: Path, pki: Pki, *, profile: Path | None = None,
-                 status_interval: float | None = None) -> None:
+                 status_interval: float | None = None, allow: str = "127.0.0.0/8") -> None:
         self.work = work
         self.pki = pki
         self.profile = profile
         self.status_interval = status_interval  # None: the SBC's default
+        self.allow = allow  # the connection's allowlist
         self.udp_port = free_port()
         self.tls_port = free_port()
 
@@ -193,7 +194,7 @@ class SbcServer(Server):
             "    port: 9\n"
             "    transport: udp\n"
             "    options: false\n"
-            "    allowlist: [127.0.0.0/8]\n"
+            f"    allowlist: [{self.allow}]\n"
         )
 
     def start(self) -> SbcServer:

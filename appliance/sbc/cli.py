@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -211,6 +212,11 @@ async def _serve(holder: ConfigHolder, options: object, early: _EarlySignals) ->
         except (CertError, OSError) as exc:
             print(f"sbc run: {exc}", file=sys.stderr)
             return 1
+        # What start-up made (modules, config, TLS contexts) lives as long as the process:
+        # out of the collector's sight, a full collection under load walks only what the
+        # calls and messages make (seen: a 137 ms pause in the first seconds otherwise).
+        gc.collect()
+        gc.freeze()
         await app.stopped.wait()
     finally:
         for sig in _SIGNALS:
