@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
 from .issues import ConfigIssue, Severity
 from .model import CallsConfig, MediaConfig, SbcSettings
 from .nodes import INVALID, Doc, Node
-from .sections import split_host_port
+from .sections import ip_port
 from .table import Key, read_table
 from .values import IP_PORT, ValueType, integer, text, typed
 
@@ -26,14 +25,10 @@ def _control_socket(doc: Doc, node: Node, path: str) -> Any:
     value = text(max_len=64)(doc, node, path)
     if value is INVALID:
         return value
-    address_text, port_text = split_host_port(value)
-    try:
-        address = ipaddress.ip_address(address_text)
-        port_no = int(port_text or "")
-        if not 1 <= port_no <= 65535:
-            raise ValueError(port_text)
-    except ValueError:
+    found = ip_port(value)
+    if found is None:
         return doc.error(node, path, f"must be IP:PORT such as 127.0.0.1:2223 (got {value!r})")
+    address, port_no = found
     if not address.is_loopback:
         return doc.error(
             node,

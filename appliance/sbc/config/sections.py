@@ -15,6 +15,7 @@ from .model import (
     DEFAULT_PORTS,
     AcmeSettings,
     HostEntry,
+    IPAddress,
     Limits,
     Listener,
     SbcSettings,
@@ -225,6 +226,20 @@ def split_host_port(value: str) -> tuple[str, str | None]:
     return value, None
 
 
+def ip_port(value: str, default_port: int | None = None) -> tuple[IPAddress, int] | None:
+    """'IP', 'IP:PORT' or '[IPv6]:PORT' as (address, port); None when malformed, or when
+    no port is given and there is no `default_port`."""
+    address_text, port_text = split_host_port(value)
+    try:
+        address = ipaddress.ip_address(address_text)
+        port_no = int(port_text) if port_text is not None else default_port
+    except ValueError:
+        return None
+    if port_no is None or not 1 <= port_no <= 65535:
+        return None
+    return address, port_no
+
+
 def _host_entry(doc: Doc, name: str, node: Node, path: str) -> HostEntry | None:
     value = text()(doc, node, path)
     if value is INVALID:
@@ -357,15 +372,10 @@ def _dns_server(doc: Doc, node: Node, path: str) -> Any:
     value = text(max_len=64)(doc, node, path)
     if value is INVALID:
         return value
-    address_text, port_text = split_host_port(value)
-    try:
-        address = ipaddress.ip_address(address_text)
-        port_no = 53 if port_text is None else int(port_text)
-        if not 1 <= port_no <= 65535:
-            raise ValueError(port_text)
-    except ValueError:
+    found = ip_port(value, 53)
+    if found is None:
         return doc.error(node, path, f"must be IP or IP:PORT such as 192.0.2.53 (got {value!r})")
-    return (str(address), port_no)
+    return (str(found[0]), found[1])
 
 
 def _plain(doc: Doc, node: Node, path: str) -> Any:
