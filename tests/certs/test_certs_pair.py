@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sbc.certs import pair
 from sbc.certs.assess import keys_match
 from sbc.certs.pair import install_pair, remove_leftovers
 from sbc.certs.paths import CertPaths
@@ -42,6 +43,32 @@ def test_fresh_install_links_both_names(paths: CertPaths, lab_ca: LabCA) -> None
     assert stat.S_IMODE(paths.key.stat().st_mode) == 0o600
     assert stat.S_IMODE(paths.cert.stat().st_mode) == 0o644
     assert sorted(p.name for p in (paths.data_dir / "tls").iterdir()) == ["current", folder.name]
+
+
+def test_a_tls_load_takes_both_files_from_one_pair(paths: CertPaths, lab_ca: LabCA,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An install between resolving the certificate and the key must not mix them."""
+    old, new = lab_ca.issue(FQDN), lab_ca.issue(FQDN)
+    first = install_pair(paths, old.cert_pem, old.key_pem)
+    real = os.path.realpath
+    swapped: list[bool] = []
+
+    def realpath_with_install_between(path: object) -> str:
+        result = real(path)  # type: ignore[call-overload]
+        if not swapped:  # right after the certificate's link: the next pair goes in
+            swapped.append(True)
+            install_pair(paths, new.cert_pem, new.key_pem)
+        return str(result)
+
+    monkeypatch.setattr(pair.os.path, "realpath", realpath_with_install_between)
+    cert, key = pair.same_pair(paths.cert, paths.key)
+    monkeypatch.undo()
+    # never the new certificate with the old key: both from the pair resolved first
+    assert Path(cert).parent == Path(key).parent == first.resolve()
+    assert Path(key).name == "sbc.key" and Path(cert).name == "sbc.crt"
+    outside = paths.data_dir / "elsewhere.crt"
+    assert pair.same_pair(outside, paths.data_dir / "other.key") == (
+        str(outside), str(paths.data_dir / "other.key"))
 
 
 def test_regular_files_are_adopted_then_replaced(paths: CertPaths, lab_ca: LabCA) -> None:

@@ -139,3 +139,21 @@ def remove_leftovers(paths: CertPaths) -> list[Path]:
                 temp.unlink()
                 removed.append(temp)
     return removed
+
+
+def same_pair(cert: str | os.PathLike[str], key: str | os.PathLike[str]) -> tuple[str, str]:
+    """The two files to load, both from one installed pair.
+
+    The links sbc.crt and sbc.key each go through `tls/current`; resolved one after the
+    other, an install in between would give the new certificate with the old key. So the
+    certificate's link is resolved, and the key is taken from the same pair folder: an
+    install in between at worst removes that folder (the load then fails cleanly and the
+    running TLS context stays), never mixes two pairs. Files outside pair folders are
+    returned as given.
+    """
+    real_cert = Path(os.path.realpath(cert))
+    real_key = Path(os.path.realpath(key))
+    pairs = real_cert.parent.parent
+    if pairs.name == PAIRS and real_key.parent.parent == pairs:
+        return str(real_cert), str(real_cert.parent / real_key.name)
+    return str(cert), str(key)

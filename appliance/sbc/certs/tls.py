@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CertError
+from .pair import same_pair
 
 TEAMS_CIPHERS = (
     "ECDHE-RSA-AES256-GCM-SHA384",
@@ -99,8 +100,9 @@ def _harden(ctx: ssl.SSLContext, ciphers: tuple[str, ...]) -> None:
 def load_chain(ctx: ssl.SSLContext, cert: PathLike, key: PathLike) -> None:
     """Load our certificate and key as every TLS leg does (`assess` tries it too, so
     `sbc check` refuses what `sbc run` cannot load)."""
+    certfile, keyfile = same_pair(cert, key)
     try:
-        ctx.load_cert_chain(certfile=str(cert), keyfile=str(key))
+        ctx.load_cert_chain(certfile=certfile, keyfile=keyfile)
     except FileNotFoundError as exc:
         raise CertError(
             f"cannot load the SBC certificate: {exc.filename} does not exist",
