@@ -151,6 +151,7 @@ def test_request_sign_import(browser: Browser, cockpit: Cockpit, lab_ca: LabCA,
     assert findings(browser) == [(c, "ok") for c in (
         "files", "parse", "key", "chain", "order", "fqdn", "validity", "expiry", "key-type",
         "eku", "load")]
+    assert "TLS load: OpenSSL loads" in text(browser, "#certificate-findings")  # labelled
     assert browser.text("#certificate-title") == FQDN
     assert browser.text("#certificate-text").startswith("364 days left, until ")
     assert browser.text("#certificate-names") == "sbc.example.com, sbc2.example.com"

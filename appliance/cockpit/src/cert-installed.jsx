@@ -12,7 +12,7 @@ import { LevelIcon, Words } from './common.jsx';
 const CHECKS = {
     files: 'Files', parse: 'Format', key: 'Private key', chain: 'Chain', order: 'Order',
     fqdn: 'Name', validity: 'Validity', expiry: 'Expiry', 'key-type': 'Key type',
-    eku: 'Key usage (EKU)', missing: 'Certificate',
+    eku: 'Key usage (EKU)', load: 'TLS load', missing: 'Certificate',
 };
 
 export function when(iso) {
