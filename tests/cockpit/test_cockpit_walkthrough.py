@@ -263,6 +263,10 @@ def certificate(walk: Walk) -> None:
     assert uac.wait() == 0, uac.report()
     walk.wait(lambda: walk.connection("Teams1").get("options_in"), "Teams1 OPTIONS in")
     walk.open("overview")
+    # the checklist follows the status by itself: TLS on, Teams1 answering both ways
+    walk.wait(lambda: b.script(
+        "const f = document.querySelector('#checklist [data-finding=\"tls.listener\"]');"
+        "return f ? f.dataset.level : null") == "ok", "the checklist's TLS listener ok")
     walk.wait(lambda: "up" in str(b.script(
         "const r = Array.from(document.querySelectorAll('#status-compact tbody tr'))"
         ".find(tr => tr.innerText.startsWith('Teams1')); return r ? r.innerText : ''")),

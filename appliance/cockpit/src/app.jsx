@@ -2,7 +2,7 @@
  * (cockpit.location: /opensbc#/voip). The status and the readiness report are loaded
  * here and handed to the sections that show them. */
 /* global cockpit */
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { Nav, NavItem, NavList, Page, PageSection } from '@patternfly/react-core';
 
 import * as sbc from './sbc.js';
@@ -37,6 +37,22 @@ function sectionFromLocation() {
     return SECTIONS.some(s => s.id === first) ? first : 'overview';
 }
 
+/* What the readiness report depends on that the status shows: a reload applied, TLS on
+ * or off, a connection waiting, up or down, registered or not, heard from. When it
+ * changes, `sbc doctor` runs again, so the checklist never lags behind the status table
+ * (it ran right after a certificate import, before the SBC had reloaded). */
+export function doctorKey(status) {
+    const doc = status && status.ok ? status.json : null;
+    if (!doc)
+        return status ? 'not running' : '';
+    const reload = (doc.config && doc.config.last_reload) || {};
+    const connections = (doc.connections || []).map(c => [
+        c.name, c.waiting || '', (c.options_out || {}).status || '',
+        (c.registration || {}).state || '', Boolean(c.options_in && c.options_in.last_seen),
+    ]);
+    return JSON.stringify([reload.at || '', Boolean(doc.tls && doc.tls.active), connections]);
+}
+
 export function App() {
     const [section, setSection] = useState(sectionFromLocation());
     const [status, setStatus] = useState(null); // the last `sbc status --json` result
@@ -57,6 +73,16 @@ export function App() {
             window.clearInterval(timer);
         };
     }, [loadStatus, loadDoctor]);
+
+    const seen = useRef(null); // doctorKey of the status the last report matches
+    useEffect(() => {
+        if (!status)
+            return; // not read yet; the report runs once at the start anyway
+        const key = doctorKey(status);
+        if (seen.current !== null && key !== seen.current)
+            loadDoctor();
+        seen.current = key;
+    }, [status, loadDoctor]);
 
     const current = SECTIONS.find(s => s.id === section);
     const shared = { status, doctor, loadStatus, loadDoctor };
