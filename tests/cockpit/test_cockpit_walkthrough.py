@@ -267,6 +267,9 @@ def certificate(walk: Walk) -> None:
     walk.wait(lambda: b.script(
         "const f = document.querySelector('#checklist [data-finding=\"tls.listener\"]');"
         "return f ? f.dataset.level : null") == "ok", "the checklist's TLS listener ok")
+    walk.wait(lambda: b.script(
+        "const f = document.querySelector('#checklist [data-finding=\"teams.options_in\"]');"
+        "return f ? f.dataset.level : null") == "ok", "the checklist: OPTIONS from Teams")
     walk.wait(lambda: "up" in str(b.script(
         "const r = Array.from(document.querySelectorAll('#status-compact tbody tr'))"
         ".find(tr => tr.innerText.startsWith('Teams1')); return r ? r.innerText : ''")),
