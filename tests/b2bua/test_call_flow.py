@@ -159,9 +159,12 @@ async def settle(rounds: int = 20) -> None:
 
 
 def run(test: Callable[[Rig], Awaitable[None]], *, max_calls: int = 10,
-        fail_media: bool = False, timers: TimerConfig | None = None) -> None:
+        fail_media: bool = False, timers: TimerConfig | None = None,
+        config_text: str | None = None) -> None:
+    """`test` against the engine and a CallManager; `config_text` replaces CONFIG."""
     async def main() -> None:
-        config: Config = loads(CONFIG.replace("MAXCALLS", str(max_calls)), "test.yaml")
+        text = config_text or CONFIG.replace("MAXCALLS", str(max_calls))
+        config: Config = loads(text, "test.yaml")
         engine = SipEngine(SbcIdentity.from_config(config), SourceGate(config), timers=timers)
         wire = Wire()
         engine.attach(wire)  # type: ignore[arg-type]

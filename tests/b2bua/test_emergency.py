@@ -14,14 +14,11 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sbc.b2bua import CallManager, Signalling
-from sbc.config import Config, loads
-from sbc.core import SbcIdentity, SipEngine, SourceGate
-from sbc.resolve import SipResolver
 from sbc.sip import Request, Response, parse_datagram, parse_multipart
 from sbc.transport import Peer
 
-from .test_call_flow import CONFIG, TEAMS1, FakeRelay, Rig, Wire, invite, settle
+from .test_call_flow import CONFIG, TEAMS1, Rig, invite, settle
+from .test_call_flow import run as run_flow
 
 CARRIER_HOST = "127.0.0.2"
 TEAMS_PEER = Peer(TEAMS1, 5061, "tls")
@@ -48,21 +45,7 @@ def config_text(location: str = "pass", max_calls: int = 10) -> str:
 
 def run(test: Callable[[Rig], Awaitable[None]], *, location: str = "pass",
         max_calls: int = 10) -> None:
-    async def main() -> None:
-        config: Config = loads(config_text(location, max_calls), "test.yaml")
-        engine = SipEngine(SbcIdentity.from_config(config), SourceGate(config))
-        wire = Wire()
-        engine.attach(wire)  # type: ignore[arg-type]
-        relay = FakeRelay()
-        manager = CallManager(Signalling(engine, SipResolver.from_config(config)),
-                              relay, config)  # type: ignore[arg-type]
-        manager.install(engine.router)
-        try:
-            await test(Rig(engine, wire, relay, manager))
-        finally:
-            engine.close()
-
-    asyncio.run(main())
+    run_flow(test, config_text=config_text(location, max_calls))
 
 
 def emergency_invite(body: bytes = BODY, *, number: str = "112", withheld: bool = False,
