@@ -124,3 +124,34 @@ def test_list_replies() -> None:
     assert ids == ["opensbc-1", "other", "opensbc-2"]
     assert ng.ours(ids, "opensbc-") == ["1", "2"]
     assert ng.call_ids({"calls": b"x"}) == [] and ng.call_ids({}) == []
+
+
+BYPASS = LegProfile(srtp=True, rtcp_mux=True, strip_ice=False, ice_lite=True,
+                    media_address="203.0.113.5")
+
+
+def test_offer_toward_a_bypass_leg_makes_rtpengine_its_ice_lite_peer() -> None:
+    flags = ng.offer_flags(CARRIER, BYPASS)
+    assert flags["ICE"] == "force" and flags["ICE-lite"] == "forward"
+    assert flags["rtcp-mux"] == ["require"]  # no RTCP port: one candidate only
+    assert "reject-ICE" in flags["flags"]  # the carrier's own ICE, if any, is refused
+
+
+def test_offer_from_a_bypass_leg_keeps_its_ice_and_hides_it_from_the_carrier() -> None:
+    flags = ng.offer_flags(BYPASS, CARRIER)
+    assert flags["ICE"] == "remove" and flags["ICE-lite"] == "backward"
+    assert "reject-ICE" not in flags["flags"]
+    answer = ng.answer_flags(BYPASS, CARRIER)
+    assert answer["ICE"] == "force" and "ICE-lite" not in answer  # an offer-only key
+
+
+def test_bypass_on_both_sides_and_no_bypass_at_all() -> None:
+    assert ng.offer_flags(BYPASS, BYPASS)["ICE-lite"] == "both"
+    assert "ICE-lite" not in ng.offer_flags(CARRIER, TEAMS)
+    assert "ICE-lite" not in ng.offer_flags(TEAMS, CARRIER)
+
+
+def test_a_leg_cannot_be_ice_lite_with_its_ice_stripped() -> None:
+    with pytest.raises(ValueError, match="ICE-lite"):
+        LegProfile(srtp=True, rtcp_mux=True, strip_ice=True, ice_lite=True,
+                   media_address="203.0.113.5")

@@ -133,6 +133,14 @@ def offer_flags(sender: LegProfile, receiver: LegProfile) -> dict[str, Any]:
     }
     if receiver.strip_ice:
         flags["ICE"] = "remove"
+    elif receiver.ice_lite:
+        # our one candidate, whatever the offerer had; "require" leaves out the RTCP
+        # port, so that one candidate is all (an "offer" of mux listed two)
+        flags["ICE"] = "force"
+        flags["rtcp-mux"] = ["require"]
+    lite = ice_lite_direction(sender, receiver)
+    if lite:
+        flags["ICE-lite"] = lite
     if sender.strip_ice:
         # no ICE with the offerer either: without this rtpengine still ran ICE checks
         # (STUN) toward a Teams offer whose answer had no ICE, and sent it no RTP
@@ -142,6 +150,18 @@ def offer_flags(sender: LegProfile, receiver: LegProfile) -> dict[str, Any]:
         # another suite either
         flags["SDES"] = list(SDES_ONLY_AES_CM_128_SHA1_80)
     return flags
+
+
+def ice_lite_direction(sender: LegProfile, receiver: LegProfile) -> str | None:
+    """rtpengine's `ICE-lite` value for an offer: toward the receiver (forward), the
+    offerer (backward) or both. It is kept for the call, but only an offer can set it."""
+    if sender.ice_lite and receiver.ice_lite:
+        return "both"
+    if receiver.ice_lite:
+        return "forward"
+    if sender.ice_lite:
+        return "backward"
+    return None
 
 
 def answer_flags(offerer: LegProfile, answerer: LegProfile) -> dict[str, Any]:
@@ -155,6 +175,8 @@ def answer_flags(offerer: LegProfile, answerer: LegProfile) -> dict[str, Any]:
     }
     if offerer.strip_ice:
         flags["ICE"] = "remove"
+    elif offerer.ice_lite:
+        flags["ICE"] = "force"
     if offerer.srtp or answerer.srtp:
         flags["SDES"] = list(SDES_ONLY_AES_CM_128_SHA1_80)
     return flags
