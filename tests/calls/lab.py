@@ -202,9 +202,10 @@ class CallLab:
 
     def config(self, *, teams_options: bool = False, carrier_options: bool = False,
                failover_timeout: int = 10, extra: str = "", carrier_settings: str = "",
-               max_calls: int = 20) -> str:
-        """The SBC's sbc.yaml; `carrier_settings`: more lines under the Telekom entry
-        (e.g. "    location: pass\n")."""
+               teams_settings: str = "", max_calls: int = 20,
+               public_ip: str = "127.0.0.1") -> str:
+        """The SBC's sbc.yaml; `carrier_settings`, `teams_settings`: more lines under the
+        Telekom or Teams entry (e.g. "    location: pass\n")."""
         connections = (
             f"  - name: {CARRIER}\n"
             "    profile: telekom-deutschlandlan\n"
@@ -218,6 +219,7 @@ class CallLab:
             "    profile: teams-generic\n"
             f"    options: {'true' if teams_options else 'false'}\n"
             "    allowlist: [127.0.0.1/32]\n"
+            f"{teams_settings}"
         )
         hosts = {"reg.sip-trunk.telekom.de": f"127.0.0.1:{self.carrier_port}"}
         hosts |= {proxy.host: f"127.0.0.1:{proxy.tls}" for proxy in self.teams.values()}
@@ -234,7 +236,7 @@ class CallLab:
             f"  max_calls: {max_calls}\n"
         )
         return sbc_yaml(self.pki, self.ports, connections=connections, hosts=hosts,
-                        extra=sections + extra)
+                        extra=sections + extra, public_ip=public_ip)
 
     def start(self, *, teams_listening: Iterable[int] = (1, 2, 3), **config: Any) -> SbcProcess:
         """Relays for the Teams proxies that listen (the others refuse connections), the

@@ -175,9 +175,16 @@ def test_add_teams_shows_its_three_connections(browser: Browser, cockpit: Cockpi
     assert listed == ["Teams1: sip.pstnhub.microsoft.com:5061",
                       "Teams2: sip2.pstnhub.microsoft.com:5061",
                       "Teams3: sip3.pstnhub.microsoft.com:5061"]
-    assert fields(browser) == ["allowlist", "options"]
+    assert fields(browser) == ["allowlist", "options", "media_bypass"]
     assert browser.property("#conn-field-allowlist", "placeholder") == (
         "52.112.0.0/14, 52.120.0.0/14 (default)")
+    assert label(browser, "media_bypass") == (
+        "Media bypass (Teams clients send audio straight to the SBC)")
+    assert browser.property("#conn-field-media_bypass", "type") == "checkbox"  # a switch
+    assert browser.property("#conn-field-media_bypass", "checked") is False
+    assert browser.text("#conn-field-media_bypass-help").startswith(
+        "Teams media bypass: Teams clients send media straight to sbc.public_ip")
+    assert not exists(browser, "#connection-bypass")  # off, as by default
     browser.screenshot(SHOTS / "connections-add-teams.png")
     browser.type("#connection-name", "MSTeams")  # the list follows the name
     wait_for(lambda: "MSTeams1: sip.pstnhub.microsoft.com:5061" in text(
@@ -190,6 +197,46 @@ def test_add_teams_shows_its_three_connections(browser: Browser, cockpit: Cockpi
     assert entries(browser)["Teams"][2].splitlines() == [
         "Teams1: sip.pstnhub.microsoft.com:5061", "Teams2: sip2.pstnhub.microsoft.com:5061",
         "Teams3: sip3.pstnhub.microsoft.com:5061"]
+
+
+def test_media_bypass_switched_on_and_off(browser: Browser, cockpit: Cockpit) -> None:
+    """The Teams entry's switch: a note says what else it needs, a reload applies it, and
+    the Teams section's PowerShell follows."""
+    load(browser, cockpit, ["Telekom", "Teams"])
+    browser.click("#entries tr[data-entry=Teams] button[data-action=edit]")
+    wait_for(lambda: exists(browser, "#conn-field-media_bypass"), 30, "edit form")
+    assert browser.property("#conn-field-media_bypass", "checked") is False
+    browser.click("label[for=conn-field-media_bypass]")  # the switch: on
+    wait_for(lambda: exists(browser, "#connection-bypass"), 10, "the note")
+    note = browser.text("#connection-bypass")
+    assert "must be a public address" in note and "open from anywhere" in note
+    assert browser.script("return document.querySelector('#connection-bypass code')"
+                          ".textContent") == "sbc doctor"
+    assert "Set-CsOnlinePSTNGateway -Identity <SBC FQDN> -MediaBypass $true" in note
+    browser.screenshot(SHOTS / "connections-media-bypass.png")
+    browser.click("#connection-submit")
+    wait_for(lambda: modal_closed(browser), 30, "saved")
+    assert alert(browser, "#connections-message") == (
+        "Changed Teams: saved and applied (reload opensbc).")
+    assert "    profile: teams-generic\n" in cockpit.config.read_text()
+    assert "    media_bypass: true\n" in cockpit.config.read_text()
+    assert systemctl(cockpit) == ["systemctl reload-or-restart opensbc.service"]
+    open_section(browser, cockpit, "teams")
+    wait_for(lambda: exists(browser, "#teams-code"), 30, "PowerShell")
+    assert "-MediaBypass $true -Enabled $true" in text(browser, "#teams-code")
+    # the example's public_ip is a documentation address: the page warns before it is run
+    assert "media bypass is on, but sbc.public_ip 203.0.113.10 is a documentation address" \
+        in browser.text("#teams-warnings")
+    load(browser, cockpit, ["Telekom", "Teams"])
+    browser.click("#entries tr[data-entry=Teams] button[data-action=edit]")
+    wait_for(lambda: browser.property("#conn-field-media_bypass", "checked"), 30, "edit form")
+    assert not exists(browser, "#connection-bypass")  # as saved: nothing to say
+    browser.click("label[for=conn-field-media_bypass]")  # off again
+    wait_for(lambda: exists(browser, "#connection-bypass"), 10, "the note")
+    assert "-MediaBypass $false" in browser.text("#connection-bypass")
+    browser.click("#connection-submit")
+    wait_for(lambda: modal_closed(browser), 30, "saved")
+    assert "    media_bypass: false\n" in cockpit.config.read_text()
 
 
 def test_edit_a_password(browser: Browser, cockpit: Cockpit) -> None:

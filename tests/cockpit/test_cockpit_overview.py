@@ -184,6 +184,7 @@ def test_teams_powershell_with_copy(browser: Browser, cockpit: Cockpit) -> None:
     code = text(browser, "#teams-code")
     assert "New-CsOnlinePSTNGateway -Fqdn sbc.example.com -SipSignalingPort 5061" in code
     assert code.startswith("# OpenSBC: Teams Direct Routing for sbc.example.com.")
+    assert "-MediaBypass $false -Enabled $true" in code  # media_bypass is off
     # the example's FQDN is still the template's: the warning says so, commands as code
     assert "sbc.fqdn is not configured yet" in browser.text("#teams-warnings")
     assert browser.script("return document.querySelector('#teams-warnings code').textContent") \

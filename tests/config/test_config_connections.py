@@ -237,7 +237,7 @@ def test_unknown_field_lists_what_the_profile_takes(write_config: WriteConfig) -
     )
     assert errors_of(path) == [
         f"{path}:5: connections[0].colour: not a setting of profile teams-generic "
-        "(it takes: allowlist, options)"
+        "(it takes: allowlist, media_bypass, options)"
     ]
 
 

@@ -88,8 +88,21 @@ def test_teams_expands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert [(t["suffix"], t["host"], t["port"]) for t in teams["expand"]] == [
         ("1", "sip.pstnhub.microsoft.com", 5061), ("2", "sip2.pstnhub.microsoft.com", 5061),
         ("3", "sip3.pstnhub.microsoft.com", 5061)]
-    assert [f["name"] for f in teams["fields"]] == ["allowlist", "options"]
+    assert [f["name"] for f in teams["fields"]] == ["allowlist", "options", "media_bypass"]
     assert teams["fields"][0]["default"] == ["52.112.0.0/14", "52.120.0.0/14"]
+    bypass = teams["fields"][2]
+    assert (bypass["kind"], bypass["default"], bypass["required"]) == ("boolean", False, False)
+    assert bypass["label"] == "Media bypass (Teams clients send audio straight to the SBC)"
+    assert bypass["help"].startswith("Teams media bypass: Teams clients send media straight "
+                                     "to sbc.public_ip")
+
+
+def test_only_teams_offers_media_bypass(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    found = by_name(profiles(capsys, "--config", str(tmp_path / "absent.yaml")))
+    offering = sorted(name for name, p in found.items()
+                      if any(f["setting"] == "media_bypass" for f in p["fields"]))
+    assert offering == ["teams-generic"]
 
 
 def test_the_generic_fields_take_the_settings_own_choices(

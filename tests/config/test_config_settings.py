@@ -187,6 +187,7 @@ CONNECTION_VALUES: dict[str, Callable[[Connection], Any]] = {
     "international_prefix": lambda c: c.numbers and c.numbers.international_prefix,
     "number_format": lambda c: c.numbers and c.numbers.format,
     "srtp": lambda c: c.srtp,
+    "media_bypass": lambda c: c.media_bypass,
     "identity": lambda c: c.identity,
     "emergency_numbers": lambda c: c.emergency_numbers,
     "location": lambda c: c.location,

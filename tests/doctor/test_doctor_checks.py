@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sbc.certs.bundle import REQUIRED_ROOTS
 from sbc.doctor import Facts, Finding, run_checks
 from sbc.doctor.facts import (
@@ -579,3 +580,108 @@ def test_a_fresh_box_running_without_certificate_has_the_certificate_first() -> 
                     dns=DnsFacts(FQDN, nxdomain=True))
     fails = [f.id for f in run_checks(facts) if f.level == "fail"]
     assert fails[0] == "cert.missing"
+
+
+# -- media bypass -----------------------------------------------------------------------
+
+BYPASS = CONFIG.replace("    profile: teams-generic\n",
+                        "    profile: teams-generic\n    media_bypass: true\n")
+
+
+def bypassing(text: str = BYPASS, **changes: Any) -> Facts:
+    return replace(healthy(), config=config(text), **changes)
+
+
+def test_no_bypass_findings_while_it_is_off() -> None:
+    ids = [f.id for f in run_checks(healthy())]
+    assert "media.bypass" not in ids and "firewall.media_bypass" not in ids
+    # a lab address is fine without media bypass
+    lab = config(CONFIG.replace(PUBLIC_IP, "127.0.0.1"))
+    assert "media.bypass" not in [f.id for f in run_checks(replace(healthy(), config=lab))]
+
+
+def test_bypass_with_a_public_address_is_ok() -> None:
+    findings = run_checks(bypassing())
+    assert [f.level for f in findings] == ["ok"] * len(findings)
+    f = finding(bypassing(), "media.bypass")
+    assert (f.level, f.page) == ("ok", "voip")
+    assert f.message == ("Media bypass is on: Teams clients send media straight to "
+                         f"{PUBLIC_IP} on UDP 30000-39999 (web clients and voice apps still "
+                         "through Microsoft's media processors).")
+    f = finding(bypassing(), "firewall.media_bypass")
+    assert (f.level, f.page) == ("ok", "firewall")
+    assert f.message == ("UDP 30000-39999 is open to any address on this box (a firewall or "
+                         "NAT in front of it must forward UDP 30000-39999 to it too).")
+
+
+def test_bypass_behind_1to1_nat_is_ok() -> None:
+    nat = BYPASS.replace(f"  public_ip: {PUBLIC_IP}\n",
+                         f"  public_ip: {PUBLIC_IP}\n  wan_ip: 192.168.10.5\n")
+    assert finding(bypassing(nat), "media.bypass").level == "ok"
+
+
+@pytest.mark.parametrize(("address", "why"), [
+    ("192.168.1.10", "a private address (RFC 1918)"),
+    ("10.0.0.5", "a private address (RFC 1918)"),
+    ("100.64.12.1", "a carrier-grade NAT address (100.64.0.0/10)"),
+    ("127.0.0.1", "a loopback address"),
+    ("169.254.0.7", "a link-local address"),
+    ("192.0.2.10", "a documentation address (TEST-NET, 192.0.2.0/24)"),
+    ("203.0.113.5", "a documentation address (TEST-NET, 203.0.113.0/24)"),
+    ("240.0.0.1", "a reserved address"),
+])
+def test_bypass_needs_a_public_address(address: str, why: str) -> None:
+    f = finding(bypassing(BYPASS.replace(PUBLIC_IP, address)), "media.bypass")
+    assert (f.level, f.page) == ("fail", "voip")
+    assert f.message == ("Media bypass is on: Teams clients send media to sbc.public_ip from "
+                         f"anywhere; {address} is {why}, not reachable from the internet.")
+    assert f.action == ("Set sbc.public_ip to the public address with `sbc config set "
+                        "sbc.public_ip=ADDRESS` (behind 1:1 NAT also sbc.wan_ip to the local "
+                        "one), or switch media bypass off: `sbc config set "
+                        "connections.Teams.media_bypass=false` and `Set-CsOnlinePSTNGateway "
+                        f"-Identity {FQDN} -MediaBypass $false`.")
+
+
+def _only_from(rules: dict[str, Any], networks: list[str]) -> dict[str, Any]:
+    """The RTP rule admitting only `networks` (as if narrowed to Microsoft by hand)."""
+    out = []
+    for item in rules["nftables"]:
+        rule = item.get("rule")
+        if rule and rule.get("comment") == "RTP media":
+            source = {"match": {"op": "==", "left": {"payload": {"protocol": "ip",
+                                                                 "field": "saddr"}},
+                                "right": {"set": [{"prefix": {"addr": n.split("/")[0],
+                                                              "len": int(n.split("/")[1])}}
+                                                  for n in networks]}}}
+            item = {"rule": {**rule, "expr": [source, *rule["expr"]]}}
+        out.append(item)
+    return {"nftables": out}
+
+
+def test_bypass_media_range_only_open_to_microsoft() -> None:
+    fw = FirewallFacts(ruleset=_only_from(ruleset(), ["52.112.0.0/14", "52.120.0.0/14"]))
+    assert finding(bypassing(firewall=fw), "firewall.media").level == "ok"  # enough without
+    f = finding(bypassing(firewall=fw), "firewall.media_bypass")
+    assert (f.level, f.page) == ("fail", "firewall")
+    assert f.message == ("Media bypass is on, but UDP 30000 (media range 30000-39999) is "
+                         "closed for 1.1.1.1 (chain policy drop); Teams clients send media "
+                         "from any address.")
+    assert f.action == ("Apply the rules from /data/sbc.yaml with `systemctl restart "
+                        "opensbc-firewall` (they open UDP 30000-39999 to any address); allow "
+                        f"UDP 30000-39999 from anywhere to {PUBLIC_IP} on any firewall or NAT "
+                        "in front of the box too.")
+    # without media bypass the same rules are fine
+    assert "firewall.media_bypass" not in [f.id for f in run_checks(replace(healthy(),
+                                                                          firewall=fw))]
+
+
+def test_bypass_media_range_closed() -> None:
+    fw = FirewallFacts(ruleset=_drop_rule(ruleset(), "udp", 30000))
+    f = finding(bypassing(firewall=fw), "firewall.media_bypass")
+    assert f.level == "fail" and "closed for 1.1.1.1 (chain policy drop)" in f.message
+
+
+def test_bypass_without_a_readable_firewall_says_it_once() -> None:
+    facts = bypassing(firewall=FirewallFacts(error="nft: permission denied"))
+    ids = [f.id for f in run_checks(facts)]
+    assert "firewall" in ids and "firewall.media_bypass" not in ids

@@ -111,7 +111,8 @@ TEAMS = f"""\
 # Replace every <placeholder> first.
 
 # The SBC as a PSTN gateway: its FQDN, its TLS port and calls.max_calls.
-# Media bypass stays off: OpenSBC does not support it yet, media always passes the SBC.
+# Media bypass is off (media_bypass of the Teams connections): media passes
+# Microsoft's media processors.
 New-CsOnlinePSTNGateway -Fqdn {FQDN} -SipSignalingPort 5067 -MaxConcurrentSessions 40 \
 -ForwardCallHistory $true -ForwardPai $true -MediaBypass $false -Enabled $true
 
@@ -141,6 +142,40 @@ def test_teams_setup_prints_the_powershell_for_this_box(
     out = capsys.readouterr()
     assert out.out == TEAMS
     assert out.err == ""
+
+
+def test_teams_setup_with_media_bypass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CONFIG.replace("profile: teams-generic", "profile: teams-generic\n    "
+                          "media_bypass: true") + "media: {port_min: 40000, port_max: 40999}\n"
+    assert main(["teams-setup", "--config", str(write_config(tmp_path, text))]) == 0
+    out = capsys.readouterr()
+    assert f"""\
+# The SBC as a PSTN gateway: its FQDN, its TLS port and calls.max_calls.
+# Media bypass is on (media_bypass of the Teams connections): Teams clients send media
+# straight to {PUBLIC_IP}, which must be reachable on UDP 40000-40999 from the internet;
+# web clients and voice apps still use Microsoft's media processors.
+# For a gateway that exists already, or to change it later (then also media_bypass):
+# Set-CsOnlinePSTNGateway -Identity {FQDN} -MediaBypass $true
+New-CsOnlinePSTNGateway -Fqdn {FQDN} -SipSignalingPort 5061 -MaxConcurrentSessions 500 \
+-ForwardCallHistory $true -ForwardPai $true -MediaBypass $true -Enabled $true
+""" in out.out
+    assert out.err == ""
+
+
+def test_teams_setup_warns_when_bypass_has_a_private_public_ip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = CONFIG.replace("profile: teams-generic", "profile: teams-generic\n    "
+                          "media_bypass: true").replace(PUBLIC_IP, "10.1.2.3")
+    assert main(["teams-setup", "--config", str(write_config(tmp_path, text))]) == 0
+    out = capsys.readouterr()
+    assert "-MediaBypass $true -Enabled $true" in out.out
+    assert out.err == ("sbc teams-setup: warning: media bypass is on, but sbc.public_ip "
+                       "10.1.2.3 is a private address (RFC 1918): Teams clients could not "
+                       "reach it; set the public address with `sbc config set "
+                       "sbc.public_ip=ADDRESS` first (`sbc doctor` checks it)\n")
 
 
 def test_teams_setup_warns_about_the_template_fqdn(

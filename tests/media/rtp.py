@@ -36,8 +36,8 @@ class Endpoint:
         self.sock.bind((HOST, 0))
         self.port = int(self.sock.getsockname()[1])
 
-    def send(self, data: bytes, port: int) -> None:
-        self.sock.sendto(data, (HOST, port))
+    def send(self, data: bytes, port: int, host: str = HOST) -> None:
+        self.sock.sendto(data, (host, port))
 
     def recv(self, timeout: float = 2.0) -> bytes:
         self.sock.settimeout(timeout)

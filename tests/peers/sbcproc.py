@@ -110,12 +110,13 @@ def sbc_yaml(
     hosts: dict[str, str] | None = None,
     extra: str = "",
     options_interval: int = 10,
+    public_ip: str = "127.0.0.1",
 ) -> str:
     host_lines = "".join(f"  {name}: {addr}\n" for name, addr in (hosts or {}).items())
     return (
         "sbc:\n"
         f"  fqdn: {FQDN}\n"
-        "  public_ip: 127.0.0.1\n"
+        f"  public_ip: {public_ip}\n"
         "  listen:\n"
         f"    - {{transport: udp, address: 127.0.0.1, port: {ports.udp}}}\n"
         f"    - {{transport: tcp, address: 127.0.0.1, port: {ports.tcp}}}\n"

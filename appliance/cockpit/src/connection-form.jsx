@@ -14,7 +14,7 @@ import {
 
 import * as sbc from './sbc.js';
 import { problemText } from './format.js';
-import { FieldHelper as Helper } from './common.jsx';
+import { FieldHelper as Helper, Words } from './common.jsx';
 
 export const UNCHANGED = 'unchanged';
 
@@ -134,6 +134,29 @@ export function appliedText(answer, what) {
     if (answer.applied && answer.applied.length)
         return what + ': saved and applied (' + answer.applied.join(', ') + ').';
     return what + ': saved.';
+}
+
+/* Media bypass switched in this form: true (on), false (off) or null (as it was, or not a
+ * field of this profile). Teams has one -MediaBypass per gateway, set on its side too. */
+export function bypassChange(profile, values, initial) {
+    const field = profile && profile.fields.find(f => f.setting === 'media_bypass');
+    if (!field)
+        return null;
+    const value = values[field.name] === undefined ? addValue(field) : values[field.name];
+    const now = Boolean(value);
+    const before = initial ? Boolean(initial[field.name]) : formValue(field, field.default);
+    return now === before ? null : now;
+}
+
+export function bypassText(on) {
+    if (on)
+        return 'Teams clients then send their media straight to sbc.public_ip: it must be a public ' +
+            'address, with the media ports (UDP media.port_min to port_max) open from anywhere; the ' +
+            'Overview\'s checks (`sbc doctor`) test both. Teams must match: after saving, run ' +
+            '`Set-CsOnlinePSTNGateway -Identity <SBC FQDN> -MediaBypass $true` (the Teams section shows ' +
+            'the commands for this box).';
+    return 'Teams must match: after saving, run `Set-CsOnlinePSTNGateway -Identity <SBC FQDN> ' +
+        '-MediaBypass $false`, or Teams clients keep sending media straight to the SBC.';
 }
 
 // A help that only lists the setting's values (transport: "udp, tcp or tls") says less
@@ -299,6 +322,7 @@ export function ConnectionModal({ profiles, entry, onClose, onDone }) {
     }
     const other = errors.filter(e => !fieldOf(e, name.trim(), profile));
     const expanded = expandedNames(profile, name.trim());
+    const bypass = profile && (!editing || initial) ? bypassChange(profile, values, initial) : null;
     const choices = profiles.filter(p => p.usable || p.name === profileName).slice().sort(byLabel);
 
     return (
@@ -360,6 +384,11 @@ export function ConnectionModal({ profiles, entry, onClose, onDone }) {
                         <Helper id={'conn-field-' + f.name} error={fieldErrors[f.name]} help={helpText(f)} />
                     </FormGroup>
                 ))}
+                {bypass !== null &&
+                    <Alert variant="info" isInline id="connection-bypass" data-on={String(bypass)}
+                           title={bypass ? 'Media bypass on' : 'Media bypass off'}>
+                        <Words text={bypassText(bypass)} />
+                    </Alert>}
                 {profile && !profile.fields.length &&
                     <TextContent><Text>This profile takes no settings.</Text></TextContent>}
                 {other.length > 0 &&

@@ -514,6 +514,16 @@ class Call:
         self.busy = True
         try:
             offer = await self.media.offer(sdp, by=leg.tag, to=other.tag)
+            if self._answer_here(leg, other, offer):
+                # ICE only (a restart to a media processor, the final candidates after
+                # forking): the other side's SDP would not change, so it never hears of it
+                assert other.sdp_in is not None
+                back = await self.media.answer(other.sdp_in, by=other.tag, to=leg.tag)
+                leg.sdp_in, leg.sdp_out = sdp, back
+                leg.refreshed = self.loop_now
+                ctx.respond(200, headers=[contact, *timer_headers, ("Content-Type", SDP)],
+                            body=back)
+                return
             response = await self._send_in_dialog(other, request.method, body=offer)
             if response is None:
                 ctx.respond(500, "Peer Did Not Answer")
@@ -532,6 +542,14 @@ class Call:
             ctx.respond(200, headers=[contact, *timer_headers, ("Content-Type", SDP)], body=back)
         finally:
             self.busy = False
+
+    def _answer_here(self, leg: Leg, other: Leg, offer: bytes) -> bool:
+        """A new offer from a media-bypass leg whose rewritten SDP is what the other side
+        already has (rtpengine keeps ports and keys): answered with that side's last SDP."""
+        assert self.media is not None
+        profile = self.media.profiles.get(leg.tag)
+        return (profile is not None and profile.ice_lite and other.sdp_in is not None
+                and offer == other.sdp_out)
 
     async def _forward(self, leg: Leg, ctx: RequestContext) -> None:
         other = self.other(leg)

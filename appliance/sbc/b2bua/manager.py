@@ -84,11 +84,15 @@ class CallManager:
         return float(self.config.calls.failover_timeout)
 
     def profile(self, conn: Connection) -> LegProfile:
+        """How `conn` wants its media. Teams with media bypass keeps its ICE and gets
+        rtpengine as an ICE-lite peer (docs/media-bypass.md); everyone else sees no ICE."""
         teams = conn.kind == "teams"
+        bypass = teams and conn.media_bypass
         return LegProfile(
             srtp=teams or conn.srtp,
             rtcp_mux=teams,
-            strip_ice=True,
+            strip_ice=not bypass,
+            ice_lite=bypass,
             media_address=str(self.config.sbc.public_ip),
         )
 

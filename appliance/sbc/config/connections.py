@@ -18,7 +18,7 @@ from .fields import CONNECTION_FIELDS
 from .model import Auth, Connection, NumberPlan, Registration
 from .nodes import INVALID, Doc, Node, child, describe, line_of
 from .profiles import ExpandTarget, Profile, ProfileField, ProfileRegistry
-from .table import REQUIRED, Key, read_table
+from .table import REQUIRED, Fields, Key, read_table
 from .values import Parser, text
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -50,6 +50,8 @@ def _explainer(profile: Profile) -> Callable[[str], str | None]:
             return f"is fixed by profile {profile.name} ({profile.settings[key]!r})"
         if key in ("host", "port") and profile.expand:
             return f"is set by profile {profile.name} for each of its targets"
+        if key == "media_bypass" and profile.kind != "teams":
+            return _not_teams(profile)
         if key in CONNECTION_FIELDS and profile.field_for(key) is not None:
             alias = profile.field_for(key)
             assert alias is not None
@@ -58,6 +60,11 @@ def _explainer(profile: Profile) -> Callable[[str], str | None]:
         return f"not a setting of profile {profile.name} (it takes: {known})"
 
     return explain
+
+
+def _not_teams(profile: Profile) -> str:
+    return (f"media_bypass applies to Teams connections only (profile {profile.name} is "
+            f"kind {profile.kind})")
 
 
 def _admin_name(profile: Profile, target: str) -> str:
@@ -133,6 +140,7 @@ def _build(
                 numbers=numbers,
                 srtp=values["srtp"],
                 identity=values["identity"],
+                media_bypass=values["media_bypass"],
                 emergency_numbers=tuple(values["emergency_numbers"]),
                 location=values["location"],
                 trunk_number=values["trunk_number"],
@@ -200,7 +208,54 @@ def _entry(
             f"{values['transport']})",
         )
         return None
+    if values["media_bypass"] and not _media_bypass_ok(doc, path, profile, values, f):
+        return None
     return _build(doc, node, path, name, profile, values, model)
+
+
+def _media_bypass_ok(
+    doc: Doc, path: str, profile: Profile, values: dict[str, Any], f: Fields
+) -> bool:
+    """Media bypass is Teams Direct Routing's: Teams clients send SRTP (SDES) straight
+    to the SBC, so it needs a Teams profile and srtp."""
+    where = _admin_name(profile, "media_bypass")
+    if profile.kind != "teams":
+        doc.error(f.node_of(where), child(path, where), _not_teams(profile))
+        return False
+    if not values["srtp"]:
+        doc.error(
+            f.node_of(where),
+            child(path, where),
+            "media_bypass needs srtp true: Teams clients send their media encrypted (SRTP)",
+        )
+        return False
+    return True
+
+
+def _check_media_bypass(
+    doc: Doc, conns: list[Connection], items: dict[str, Node], registry: ProfileRegistry
+) -> bool:
+    """Every Teams connection the same: Microsoft sees sbc.fqdn as one PSTN gateway with
+    one MediaBypass setting (New-CsOnlinePSTNGateway), whatever the entries."""
+    teams = [c for c in conns if c.kind == "teams"]
+    differing = next((c for c in teams if c.media_bypass != teams[0].media_bypass), None)
+    if differing is None:
+        return True
+    first = teams[0]
+    item = items[differing.entry]
+    profile = registry.get(differing.profile)[0]
+    where = _admin_name(profile, "media_bypass") if profile else "media_bypass"
+    given = [v for k, v in item.value if getattr(k, "value", None) == where] \
+        if isinstance(item, yaml.MappingNode) else []
+    state = {True: "on", False: "off"}
+    doc.error(
+        given[0] if given else item,
+        child(differing.entry, where),
+        f"media_bypass must be the same on every Teams connection ({differing.name} "
+        f"{state[differing.media_bypass]}, {first.name} {state[first.media_bypass]}): Teams "
+        "sees them as one PSTN gateway with one MediaBypass setting",
+    )
+    return False
 
 
 def read_connections(
@@ -215,9 +270,11 @@ def read_connections(
         return None
     out: list[Connection] = []
     owners: dict[str, tuple[str, Node]] = {}
+    items: dict[str, Node] = {}
     ok = True
     for i, item in enumerate(node.value):
         path = child("connections", i)
+        items[path] = item
         built = _entry(doc, item, path, registry, model, used)
         if built is None:
             ok = False
@@ -237,4 +294,6 @@ def read_connections(
                 continue
             owners[key] = (path, item)
             out.append(conn)
+    if not _check_media_bypass(doc, out, items, registry):
+        ok = False
     return tuple(out) if ok else None

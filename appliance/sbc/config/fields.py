@@ -114,6 +114,13 @@ CONNECTION_FIELDS: dict[str, FieldSpec] = {
     "international_prefix": FieldSpec(_digits(allow_empty=True, max_len=4), "00", "exit code"),
     "number_format": FieldSpec(choice(("e164", "national")), "e164", "how the peer writes numbers"),
     "srtp": FieldSpec(boolean, False, "encrypt media toward the peer (SDES keys: TLS only)"),
+    "media_bypass": FieldSpec(
+        boolean,
+        False,
+        "Teams media bypass: Teams clients send media straight to sbc.public_ip, which must "
+        "be public, with the media ports open from anywhere; the same on every Teams "
+        "connection (Set-CsOnlinePSTNGateway -MediaBypass)",
+    ),
     "identity": FieldSpec(
         choice(("pai", "ppi", "none")),
         "pai",

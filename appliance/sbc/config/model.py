@@ -136,7 +136,9 @@ class Connection:
     "the addresses `host` resolves to"; see `sbc.config.allow`. `srtp`: media toward
     this peer is encrypted (SDES keys in the SDP, hence TLS only). `identity`: the header
     that carries the calling number toward this peer (P-Asserted-Identity,
-    P-Preferred-Identity, or none).
+    P-Preferred-Identity, or none). `media_bypass` (Teams only, the same on every Teams
+    connection): Teams Direct Routing media bypass, Teams clients send their media
+    straight to sbc.public_ip (the SBC is ICE-lite toward them).
     """
 
     name: str
@@ -156,6 +158,7 @@ class Connection:
     numbers: NumberPlan | None
     srtp: bool = False
     identity: Identity = "pai"
+    media_bypass: bool = False
     # Emergency calls (issue 11, item 2): the dial strings that are one, whether the
     # caller's location (PIDF-LO body, Geolocation headers) goes on to this peer, and
     # the trunk number presented on them (None: the registration user if E.164).

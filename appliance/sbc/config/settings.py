@@ -54,6 +54,7 @@ SECTIONS: Mapping[str, Sequence[Key]] = {
 CONNECTIONS = "connections"
 # The admin's "SIP TLS port" is the port of the `transport: tls` entry of sbc.listen.
 TLS_PORT = "sbc.tls_port"
+BYPASS = "media_bypass"  # a Teams setting: other profiles do not offer it
 Where = tuple[str | int, ...]
 
 
@@ -208,6 +209,14 @@ class Settings(Mapping[str, Setting]):
 
     def unknown(self, path: str) -> str:
         """Why `path` is not a setting, with the closest names."""
+        bypass = f".{BYPASS}"
+        if path.startswith(f"{CONNECTIONS}.") and path.endswith(bypass):
+            entry = self.entry(path[len(CONNECTIONS) + 1 : -len(bypass)])
+            if entry is not None and entry.profile in self.profiles.names():
+                profile = self.profiles.get(entry.profile)[0]
+                if profile is not None and profile.kind != "teams":
+                    return (f"{BYPASS} applies to Teams connections only (profile "
+                            f"{profile.name} is kind {profile.kind})")
         close = difflib.get_close_matches(path, list(self._items), n=1, cutoff=0.6)
         if close:
             return f"unknown setting (did you mean {close[0]!r}?)"

@@ -1,5 +1,6 @@
 """Findings about the running system: the SBC service, OPTIONS both ways, the carrier's
-registration, the firewall, rtpengine and the clock. Pure, like `checks`.
+registration, the firewall, rtpengine (and media bypass, `bypass`) and the clock. Pure,
+like `checks`.
 
 Microsoft treats an SBC as healthy only if its OPTIONS arrived in the last 3 minutes
 (MS-MON), and shows it as "Inactive" otherwise while calls may still work; so the
@@ -12,6 +13,7 @@ from typing import Any
 
 from ..config import Config, Connection
 from ..config.loader import TEAMS_NETWORKS
+from . import bypass
 from .access import access_findings
 from .facts import Facts
 from .finding import Finding, fail, ok, warn
@@ -327,7 +329,9 @@ def live_findings(facts: Facts) -> list[Finding]:
         out += options_in_findings(facts, doc)
         out += registration_findings(facts, doc)
     out += firewall_findings(facts)
+    out += bypass.firewall_findings(facts)
     out += access_findings(facts)
     out += media_findings(facts)
+    out += bypass.address_findings(facts)
     out += clock_findings(facts)
     return out

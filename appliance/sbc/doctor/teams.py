@@ -1,8 +1,9 @@
 """`sbc teams-setup`: the Teams PowerShell that pairs this box with the tenant.
 
-The values that must match the SBC exactly (FQDN, TLS port, call limit) come from the
-config, so nothing is typed twice. Cmdlets and parameters follow Microsoft's MicrosoftTeams
-module reference (New-CsOnlinePSTNGateway, Set-CsOnlinePstnUsage, New-CsOnlineVoiceRoute,
+The values that must match the SBC exactly (FQDN, TLS port, call limit, media bypass)
+come from the config, so nothing is typed twice. Cmdlets and parameters follow
+Microsoft's MicrosoftTeams module reference (New-CsOnlinePSTNGateway,
+Set-CsOnlinePSTNGateway, Set-CsOnlinePstnUsage, New-CsOnlineVoiceRoute,
 New-CsOnlineVoiceRoutingPolicy, Set-CsPhoneNumberAssignment,
 Grant-CsOnlineVoiceRoutingPolicy). What only the admin knows (users, numbers) stays a
 `<placeholder>`, which PowerShell refuses to run until it is replaced.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Config
+from .bypass import media_bypass, not_public
 
 NAME = "OpenSBC"  # PSTN usage, voice route and voice routing policy
 
@@ -22,27 +24,47 @@ class TeamsSide:
     fqdn: str
     port: int | None  # the TLS listener; None when the config has none
     max_calls: int
+    media_bypass: bool = False  # the Teams connections' media_bypass
+    public_ip: str = ""  # where Teams clients send media with media bypass
+    media_ports: tuple[int, int] = (30000, 39999)  # media.port_min, media.port_max
 
 
 def teams_side(config: Config) -> TeamsSide:
     listener = config.sbc.listener("tls")
     return TeamsSide(config.sbc.fqdn, listener.port if listener else None,
-                     config.calls.max_calls)
+                     config.calls.max_calls, media_bypass(config), str(config.sbc.public_ip),
+                     (config.media.port_min, config.media.port_max))
+
+
+def _bypass_comment(side: TeamsSide) -> list[str]:
+    if not side.media_bypass:
+        return ["# Media bypass is off (media_bypass of the Teams connections): media passes",
+                "# Microsoft's media processors."]
+    low, high = side.media_ports
+    return [
+        "# Media bypass is on (media_bypass of the Teams connections): Teams clients send media",
+        f"# straight to {side.public_ip}, which must be reachable on UDP {low}-{high} from the "
+        "internet;",
+        "# web clients and voice apps still use Microsoft's media processors.",
+        "# For a gateway that exists already, or to change it later (then also media_bypass):",
+        f"# Set-CsOnlinePSTNGateway -Identity {side.fqdn} -MediaBypass $true",
+    ]
 
 
 def powershell(side: TeamsSide) -> str:
     """The commands, each after a one-line comment saying why."""
     port = str(side.port) if side.port is not None else "<tls port>"
+    bypass = "$true" if side.media_bypass else "$false"
     lines = [
         f"# {NAME}: Teams Direct Routing for {side.fqdn}.",
         "# In PowerShell with the MicrosoftTeams module, after Connect-MicrosoftTeams.",
         "# Replace every <placeholder> first.",
         "",
         "# The SBC as a PSTN gateway: its FQDN, its TLS port and calls.max_calls.",
-        "# Media bypass stays off: OpenSBC does not support it yet, media always passes the SBC.",
+        *_bypass_comment(side),
         f"New-CsOnlinePSTNGateway -Fqdn {side.fqdn} -SipSignalingPort {port} "
         f"-MaxConcurrentSessions {side.max_calls} -ForwardCallHistory $true -ForwardPai $true "
-        "-MediaBypass $false -Enabled $true",
+        f"-MediaBypass {bypass} -Enabled $true",
         "",
         "# A PSTN usage links the voice route to the voice routing policy.",
         f'Set-CsOnlinePstnUsage -Identity Global -Usage @{{Add="{NAME}"}}',
@@ -73,4 +95,9 @@ def problems(config: Config) -> list[str]:
     if config.sbc.listener("tls") is None:
         out.append("there is no TLS listener: add {transport: tls, port: 5061} under "
                    "sbc.listen first")
+    why = not_public(config.sbc.public_ip)
+    if media_bypass(config) and why is not None:
+        out.append(f"media bypass is on, but sbc.public_ip {config.sbc.public_ip} is {why}: "
+                   "Teams clients could not reach it; set the public address with "
+                   "`sbc config set sbc.public_ip=ADDRESS` first (`sbc doctor` checks it)")
     return out
