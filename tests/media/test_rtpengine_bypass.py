@@ -293,3 +293,32 @@ def test_behind_nat_the_candidate_is_the_public_address(tmp_path: Path) -> None:
                 carrier.close()
 
         run(engine, body)
+
+
+def test_a_teams_answer_without_ice_gets_its_media_at_the_address_it_gave(
+        rtpengine: Rtpengine) -> None:
+    """A Teams endpoint that answers our ICE-lite offer without ICE of its own (as the
+    media processors did before bypass): rtpengine drops ICE for it and sends to the c=/m=
+    address, so such calls keep working with bypass on."""
+
+    async def body(relay: MediaRelay) -> None:
+        carrier, teams = Endpoint(), Endpoint()
+        key = rtp.new_key()
+        try:
+            media = relay.session("noice", {"a": CARRIER, "b": BYPASS})
+            to_teams = await media.offer(rtp.carrier_offer(carrier.port), by="a", to="b")
+            assert_ice_lite_toward_teams(to_teams)
+            to_carrier = await media.answer(rtp.teams_answer(teams.port, key), by="b", to="a")
+            packet = rtp.rtp_packet(1, os.urandom(160))
+            carrier.send(packet, rtp.port(to_carrier))
+            clear = rtp.srtp(rtp.crypto_key(to_teams), outbound=False).unprotect(teams.recv())
+            assert rtp.payload_of(clear) == rtp.payload_of(packet)
+            back = rtp.rtp_packet(2, os.urandom(160), ssrc=0x42)
+            teams.send(rtp.srtp(key, outbound=True).protect(back), rtp.port(to_teams))
+            assert carrier.recv() == back
+            await media.delete()
+        finally:
+            carrier.close()
+            teams.close()
+
+    run(rtpengine, body)
