@@ -65,7 +65,6 @@ from .calls_peers import (
     start_callee,
     write_pcmu,
 )
-from .options import _sbc_version, kamailio_binary, kamailio_version, make_pki
 from .report import DOC, ROOT, write_section
 from .sip_ladder import LadderResult, Step, ladder
 from .sip_procs import (
@@ -78,6 +77,7 @@ from .sip_procs import (
     rss_kib,
     wait_quiet,
 )
+from .sip_servers import kamailio_binary, kamailio_version, make_pki, sbc_version
 from .sip_sipp import last_stats, sipp_binary, sipp_version
 
 
@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     run = Run(work)
     make_pki(work / "pki")
     have_kam = kamailio_binary() is not None
-    versions = {"sbc": _sbc_version(), "python": platform.python_version(),
+    versions = {"sbc": sbc_version(), "python": platform.python_version(),
                 "kamailio": kamailio_version(), "sipp": sipp_version(),
                 "rtpengine": rtpengine_version()}
     load0 = load_average()

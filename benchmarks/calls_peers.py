@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .options import _wait, kamailio_binary, sbc_command, sbc_env
 from .report import ROOT
 from .sip_ladder import FAIL_RATIO, RATE_RATIO, RETRANS_RATIO, Step
 from .sip_procs import (
@@ -34,11 +33,11 @@ from .sip_procs import (
     pss_kib,
     rss_kib,
 )
-from .sip_sipp import _ms, last_stats, sipp_binary
+from .sip_servers import FQDN, kamailio_binary, sbc_command, sbc_env, wait_for
+from .sip_sipp import last_stats, response_ms, sipp_binary
 
 SCENARIOS = ROOT / "benchmarks" / "scenarios"
 KAM_CFG = SCENARIOS / "kamailio-calls.cfg"
-FQDN = "sbc.lab.test"
 CALLED = "+4930123456789"  # the Request-URI's user: E.164, so the B2BUA can route it
 PCMU_FILE = "calls_bench.pcmu"  # what SIPp's rtp_stream plays (cwd of both SIPps)
 PTIME_MS = 20  # one RTP packet per 20 ms per direction
@@ -153,7 +152,7 @@ class Rtpengine:
                 "--timeout=60", "--delete-delay=0"]
         self.proc = Started("rtpengine", args, self.work / "rtpengine.log")
         proc = self.proc
-        if not _wait(lambda: self.totals() or not proc.alive(), 10, 0.1):
+        if not wait_for(lambda: self.totals() or not proc.alive(), 10, 0.1):
             self.stop()
             raise RuntimeError("rtpengine did not answer on its CLI port within 10 s")
         return self
@@ -287,7 +286,7 @@ class SbcB2bua(CallServer):
                 str(self.work / "run")]
         self.proc = Started("sbc", args, self.work / "sbc.log", env=sbc_env(), cwd=ROOT)
         proc = self.proc
-        if not _wait(lambda: self.status_file.exists() or not proc.alive(), 20):
+        if not wait_for(lambda: self.status_file.exists() or not proc.alive(), 20):
             self.stop()
             raise RuntimeError("the SBC did not write its status file within 20 s")
         if not proc.alive():
@@ -362,7 +361,7 @@ class KamailioProxy(CallServer):
         self.proc = Started("kamailio", args, self.work / "kamailio.log", env=env,
                             cwd=self.work)
         proc = self.proc
-        if not _wait(lambda: self.kamcmd("core.uptime") or not proc.alive(), 15, 0.2):
+        if not wait_for(lambda: self.kamcmd("core.uptime") or not proc.alive(), 15, 0.2):
             self.stop()
             raise RuntimeError("kamailio did not come up within 15 s")
         if not proc.alive():
@@ -536,7 +535,7 @@ def call_step(label: str, dest: str, rate: int, secs: float, work: Path, *,
     step.failed = n - step.ok  # failed, timed out, or never completed
     step.retrans = int(row.get("Retransmissions(C)", 0) or 0)
     step.achieved = creation_rate(stats, n)
-    step.rtt_ms = _ms(row.get("ResponseTime1(C)", ""))
+    step.rtt_ms = response_ms(row.get("ResponseTime1(C)", ""))
     step.udp_drops = socket_drops(sip_ports) - drops0
     if media and rtpe is not None:
         # both directions stream from the ACK to the BYE: hold / ptime packets each

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
-from .options import FQDN, SbcServer, make_pki
 from .report import write_section
+from .sip_servers import FQDN, SbcServer, make_pki
 
 QUIET_SECS = int(os.environ.get("BENCH_FUZZ_QUIET_SECS", "10"))
 FUZZ_SECS = int(os.environ.get("BENCH_FUZZ_SECS", "20"))

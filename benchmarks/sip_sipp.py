@@ -38,7 +38,7 @@ def sipp_version() -> str:
     return "unknown"
 
 
-def _ms(value: str) -> float:
+def response_ms(value: str) -> float:
     """SIPp's HH:MM:SS:uuuuuu response time to milliseconds."""
     try:
         h, m, s, us = (int(x) for x in value.split(":"))
@@ -125,7 +125,7 @@ def sipp_step(
         failed=n - ok,  # failed, timed out, or never completed
         retrans=int(row.get("Retransmissions(C)", 0) or 0),
         achieved=float(row.get("CallRate(C)", 0) or 0),
-        rtt_ms=_ms(row.get("ResponseTime1(C)", "")),
+        rtt_ms=response_ms(row.get("ResponseTime1(C)", "")),
         server_cpu_pct=window.pct(window.server_s),
         client_cpu_pct=window.pct(window.other_s),
         background_pct=window.background_pct,

@@ -18,8 +18,8 @@ import pytest
 from benchmarks import calls, calls_profile
 from benchmarks.calls_peers import creation_rate
 from benchmarks.calls_report import body
-from benchmarks.options import kamailio_binary, make_pki
 from benchmarks.sip_ladder import LadderResult
+from benchmarks.sip_servers import kamailio_binary, make_pki
 
 
 def _need_tools() -> None:

@@ -16,18 +16,21 @@ from pathlib import Path
 import pytest
 
 from benchmarks import options
+from benchmarks.options_peers import hold, release, tls_step
+from benchmarks.options_report import body
 from benchmarks.sip_ladder import Step, ladder
 from benchmarks.sip_procs import free_port
+from benchmarks.sip_servers import KamailioServer, Pki, SbcServer, kamailio_binary, make_pki
 from benchmarks.sip_sipp import sipp_step
 
-Fixture = tuple[options.SbcServer, options.Pki, Path]
+Fixture = tuple[SbcServer, Pki, Path]
 
 
 @pytest.fixture(scope="module")
 def sbc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
     work = tmp_path_factory.mktemp("bench-options")
-    pki = options.make_pki(work / "pki")
-    server = options.SbcServer(work / "sbc", pki).start()
+    pki = make_pki(work / "pki")
+    server = SbcServer(work / "sbc", pki).start()
     try:
         yield server, pki, work
     finally:
@@ -48,7 +51,7 @@ def test_udp_step_with_sipp(sbc: Fixture) -> None:
 @pytest.mark.peers
 def test_tls_step_with_the_client(sbc: Fixture) -> None:
     server, pki, work = sbc
-    step = options.tls_step("SBC tls", server, pki, 50, 1, work, connections=2)
+    step = tls_step("SBC tls", server, pki, 50, 1, work, connections=2)
     assert step.sent == 50, step.note
     assert (step.ok, step.failed) == (50, 0), f"{step.row()} {step.note}"
     assert step.extra.get("tls", "").startswith("TLS")
@@ -58,29 +61,29 @@ def test_tls_step_with_the_client(sbc: Fixture) -> None:
 def test_idle_connections_and_memory(sbc: Fixture) -> None:
     server, pki, work = sbc
     before = server.memory()
-    proc, event = options.hold(server, pki, 5, work, "smoke")
+    proc, event = hold(server, pki, 5, work, "smoke")
     try:
         assert event.get("open") == 5, event
         assert event.get("answered") == 5, event
         assert server.memory()["rss"] > 0
     finally:
-        options.release(proc)
+        release(proc)
     assert before["rss"] > 0 and before["pss"] > 0
 
 
 @pytest.mark.peers
 def test_kamailio_answers_options(tmp_path: Path) -> None:
-    if options.kamailio_binary() is None or shutil.which("sipp") is None:
+    if kamailio_binary() is None or shutil.which("sipp") is None:
         pytest.skip("kamailio or sipp not installed (tools/host-deps bench)")
-    pki = options.make_pki(tmp_path / "pki")
-    server = options.KamailioServer(tmp_path / "kam", pki, children=1).start()
+    pki = make_pki(tmp_path / "pki")
+    server = KamailioServer(tmp_path / "kam", pki, children=1).start()
     try:
         step = sipp_step("Kamailio udp", f"127.0.0.1:{server.udp_port}", 20, 1, tmp_path,
                          server.pids, local_port=free_port())
         log = server.proc.tail() if server.proc is not None else ""
         assert (step.ok, step.failed) == (20, 0), f"{step.row()}\n{log}"
         if server.with_tls:
-            tls = options.tls_step("Kamailio tls", server, pki, 20, 1, tmp_path, connections=1)
+            tls = tls_step("Kamailio tls", server, pki, 20, 1, tmp_path, connections=1)
             assert (tls.ok, tls.failed) == (20, 0), f"{tls.row()} {tls.note}"
         assert server.memory()["processes"] > 1
     finally:
@@ -117,3 +120,12 @@ def test_ladder_steps_down_when_the_first_step_fails() -> None:
                     log=lambda _: None)
     assert result.best == 250
     assert result.steps[0].verdict == "FAIL(late)"
+
+
+def test_report_renders_without_figures(tmp_path: Path) -> None:
+    pki = Pki(*(tmp_path / name for name in ("ca", "cert", "key", "ccert", "ckey")))
+    versions = {"sbc": "0", "python": "3", "kamailio": "-", "sipp": "-"}
+    text = body(options.Run(tmp_path, pki), versions)
+    assert "| OPTIONS/s over UDP (highest passing step) | not measured | not measured |" in text
+    assert "knobs in\n`benchmarks/options.py`" in text
+    assert "Not measured in this run." in text
