@@ -160,13 +160,13 @@ class _EarlySignals:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .core.app import RunOptions
+    from .app import RunOptions
 
     early = _EarlySignals()  # first of all, see _EarlySignals
     _configure_logging(args.verbose)
     early.hangup = False  # the file read now is what a reload until here would read
     try:
-        # Certificate files may come later: the TLS side waits for them (core.readiness).
+        # Certificate files may come later: the TLS side waits for them (app.readiness).
         holder = ConfigHolder(args.config, profiles_dir=args.profiles_dir, require_files=False)
     except ConfigError as exc:
         for issue in exc.errors:
@@ -188,7 +188,7 @@ _SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR2)
 
 
 async def _serve(holder: ConfigHolder, options: object, early: _EarlySignals) -> int:
-    from .core.app import RunOptions, SbcApp
+    from .app import RunOptions, SbcApp
     from .trace import apply_control_file
 
     assert isinstance(options, RunOptions)

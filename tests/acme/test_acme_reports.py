@@ -75,8 +75,8 @@ def test_status_line() -> None:
 
 
 def test_the_running_sbc_reports_the_state(config: Path) -> None:
-    """core.app.acme_info: what `sbc run` puts into status.json as "acme"."""
-    from sbc.core.app import acme_info
+    """app.report.acme_info: what `sbc run` puts into status.json as "acme"."""
+    from sbc.app.report import acme_info
 
     AcmeFiles(CertPaths(config.parent)).save_state(
         AcmeState(last_result="failed", message="cannot reach the CA", failures=2,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sbc.certs.testpki import LabCA
 from sbc.config import Config, loads
-from sbc.core.readiness import TlsState, load_tls, waiting_reason
+from sbc.app.readiness import TlsState, load_tls, waiting_reason
 
 FQDN = "sbc.contoso.de"
 

@@ -16,7 +16,7 @@ connections that changed (others keep their state).
 
 Without a usable certificate the TLS listeners and the connections over TLS wait, each
 with its reason in the status, and so do connections holding template values
-(core.readiness); a reload that brings a good certificate starts them.
+(app.readiness); a reload that brings a good certificate starts them.
 """
 
 from __future__ import annotations
@@ -30,15 +30,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import PRODUCT, __version__
-from ..certs import CertError
+from ..b2bua import CallManager, Signalling
 from ..certs.assess import assess_installed
-from ..certs.compat import not_after
-from ..certs.paths import CertPaths
-from ..certs.pem import load_certificates
 from ..config import Config, ConfigHolder, Connection, ReloadResult, log_settings, trace_settings
+from ..core import OptionsResponder, SbcIdentity, SipEngine, SourceGate
 from ..logs import EventLog, SyslogBridgeHandler, install_bridge
 from ..media import MediaRelay
 from ..resolve import SipResolver
@@ -56,14 +54,8 @@ from ..status import STATUS_FILE, TRACE_FILE, status_bytes, write_status
 from ..trace import TraceControl, watch_control_file
 from ..transport import TlsContexts, TransportManager, TransportSettings
 from .console import ConsoleSink
-from .engine import SipEngine
-from .handlers import OptionsResponder
-from .identity import SbcIdentity
 from .readiness import TlsState, load_tls, log_certificate, needs_tls, waiting_reason
-from .sources import SourceGate
-
-if TYPE_CHECKING:
-    from ..b2bua import CallManager
+from .report import acme_info, certificate_info
 
 log = logging.getLogger(__name__)
 
@@ -100,43 +92,6 @@ def transport_settings(config: Config) -> TransportSettings:
     )
 
 
-def acme_info(config: Config) -> dict[str, Any] | None:
-    """ACME renewal for the status (days left, when due, the last result and the CA's
-    message); None without an `acme:` section. Computed with the certificate (start,
-    reload, hourly), not at every status write."""
-    if config.acme is None:
-        return None
-    from ..certs.acme.renew import status as acme_status  # the acme library: only if used
-
-    try:
-        return acme_status(config.acme, config.sbc.fqdn, CertPaths(config.sbc.tls.cert.parent))
-    except (OSError, ValueError) as exc:
-        return {"configured": True, "error": f"cannot read the ACME state: {exc}"}
-
-
-def certificate_info(config: Config, tls: TlsState | None = None) -> dict[str, Any]:
-    """The SBC's own certificate for the status: subject, expiry and the check findings."""
-    path = config.sbc.tls.cert
-    if not path.is_file():
-        return {"path": str(path), "missing": True,
-                "error": tls.reason if tls and tls.reason else f"{path} does not exist"}
-    report = tls.report.as_dict() if tls is not None and tls.report is not None else None
-    try:
-        certs = load_certificates(path.read_bytes(), str(path))
-    except (OSError, CertError, ValueError) as exc:
-        return {"path": str(path), "error": f"cannot read {path}: {exc}", "report": report}
-    leaf = certs[0]
-    names = [a.value for a in leaf.subject if a.oid.dotted_string == "2.5.4.3"]
-    end = not_after(leaf)
-    return {
-        "path": str(path),
-        "subject": str(names[0]) if names else leaf.subject.rfc4514_string(),
-        "not_after": end.strftime("%Y-%m-%d %H:%M UTC"),
-        "not_after_ts": end.timestamp(),
-        "report": report,
-    }
-
-
 class SbcApp:
     def __init__(self, holder: ConfigHolder, options: RunOptions) -> None:
         self.holder = holder
@@ -171,8 +126,6 @@ class SbcApp:
         self.ready = False  # start() has finished; reloads before that wait for it
 
     def _call_manager(self, config: Config) -> CallManager:
-        from ..b2bua import CallManager, Signalling
-
         host, port = config.media.rtpengine
         return CallManager(
             Signalling(self.engine, self.resolver),
@@ -202,7 +155,7 @@ class SbcApp:
 
     async def start(self) -> None:
         """Raises OSError (a port in use). Without a usable certificate the TLS side stays
-        off with its reason (core.readiness) and the rest runs."""
+        off with its reason (app.readiness) and the rest runs."""
         config = self.config
         await self._start_events(config)
         self._set_tls(load_tls(config) if needs_tls(config) else TlsState(None, "not used"))

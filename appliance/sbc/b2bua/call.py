@@ -41,15 +41,16 @@ from ..routing import (
 )
 from ..routing import retry_after as retry_after_of
 from ..routing import verdict as verdict_of
-from ..sip import Response, SipPeerError, SipUri, State
+from ..sip import Response, SipPeerError, SipUri
 from ..sip.dialog import Dialog, DialogState
 from .attempt import Failure, InviteAttempt, final_outcome
 from .cdr import CallRecord
+from .established import EstablishedCall, is_open
 from .leg import Leg, allows
 from .location import NO_LOCATION, Conveyed, Location, conveyed, location_of
 from .presented import callee_contact_user, marked
-from .sdp import SDP, origin, sdp_body
-from .timers import uac_timer, uas_answer, uas_too_small
+from .sdp import SDP, sdp_body
+from .timers import uas_answer, uas_too_small
 
 if TYPE_CHECKING:
     from .manager import CallManager
@@ -71,12 +72,10 @@ def _final_for_caller(status: int) -> int:
     return status
 
 
-def _open(ctx: RequestContext) -> bool:
-    """The request still waits for its final answer."""
-    return ctx.transaction.state in (State.TRYING, State.PROCEEDING)
+class Call(EstablishedCall):
+    """Set-up: the INVITE that came in, routing, the attempts toward each target and
+    failover, until one answers (then `EstablishedCall` takes the dialog) or all fail."""
 
-
-class Call:
     def __init__(self, manager: CallManager, ctx: RequestContext, source: Connection) -> None:
         self.manager = manager
         self.ctx = ctx
@@ -107,15 +106,6 @@ class Call:
         self._tags = 0  # media tags handed out beyond "a" and "b" (next_tag)
 
     # -- helpers --------------------------------------------------------------------------
-
-    @property
-    def loop_now(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    def other(self, leg: Leg) -> Leg | None:
-        if leg is self.a:
-            return self.b
-        return self.a
 
     def respond_a(self, status: int, reason: str | None = None, *,
                   headers: Iterable[tuple[str, str]] = (), body: bytes | None = None) -> Response:
@@ -148,16 +138,6 @@ class Call:
             await self._fail(500, None, "failed")
         finally:
             await self._late_cleanup()
-
-    async def _late_cleanup(self) -> None:
-        """The call ended (CANCEL, BYE) while an offer was on its way to rtpengine: that
-        offer may have created the session again after it was deleted. Delete it once
-        more (idempotent) so that nothing leaks."""
-        if self.ended and self.media is not None:
-            try:
-                await self.media.delete()
-            except Exception:
-                log.exception("call %s: could not delete its media session", self.id)
 
     async def _setup(self) -> None:
         manager = self.manager
@@ -360,37 +340,6 @@ class Call:
         if not self.ctx.source.reliable:
             manager.spawn(self._repeat_200(response_a))
 
-    async def confirm(self, leg: Leg, attempt: InviteAttempt, response: Response) -> None:
-        """`leg` answered our INVITE with `response` (2xx): its dialog, the ACK, and its
-        session timer. The SDP is the caller's business."""
-        sig = self.manager.sig
-        assert attempt.request is not None
-        leg.dialog = Dialog.from_uac(attempt.request, response)
-        leg.dialog.state = DialogState.CONFIRMED
-        leg.peer = await sig.peer_for_dialog(leg.dialog, leg.transport, leg.peer)
-        ack = leg.dialog.create_ack(attempt.request, sig.via(leg.transport))
-        sig.send_direct(ack, leg.peer)
-        attempt.acked(ack)
-        leg.timer = uac_timer(response, self.manager.timer_settings)
-        leg.refreshed = self.loop_now
-        leg.peer_allows = allows(response.headers.get("Allow"))
-
-    def put_in_place(self, old: Leg, new: Leg) -> None:
-        """`new` takes `old`'s place in the call (a transfer, a Replaces)."""
-        del self.legs[old.tag]
-        self.legs[new.tag] = new
-        if self.a is old:
-            self.a = new
-        else:
-            self.b = new
-        self.manager.register(self, new)
-
-    def next_tag(self) -> str:
-        """A media tag for a new leg ("c1", "c2", ...), never used before in this call, so
-        that rtpengine never mistakes it for a leg that was replaced."""
-        self._tags += 1
-        return f"c{self._tags}"
-
     async def _repeat_200(self, response: Response) -> None:
         """Our 2xx over UDP goes again at T1, 2*T1, ... (max T2) until the ACK (§13.3.1.4);
         no ACK within 64*T1 ends the call."""
@@ -418,7 +367,7 @@ class Call:
                     headers: Iterable[tuple[str, str]] = (),
                     target: Connection | None = None) -> None:
         """End a call that never got answered: final answer to the caller, cleanup."""
-        if not self.cancelled and not self.ended and _open(self.ctx):
+        if not self.cancelled and not self.ended and is_open(self.ctx):
             self.respond_a(status, reason, headers=headers)
         self.record.status = status
         self.record.cause = cause
@@ -439,252 +388,6 @@ class Call:
         if self.attempt is not None:
             self.attempt.cancel()
         self.manager.spawn(self._finish("caller"))
-
-    # -- in-dialog requests -------------------------------------------------------------------
-
-    async def on_request(self, leg: Leg, ctx: RequestContext) -> None:
-        method = ctx.request.method
-        try:
-            if method == "BYE" and leg in self.transferred:
-                ctx.respond(200)  # the transferor leaves; the call goes on without it
-                self.transferred.remove(leg)
-                if leg.dialog is not None:
-                    leg.dialog.terminate()
-                self.manager.unregister(leg)
-            elif method == "BYE":
-                ctx.respond(200)
-                await self.hangup("answered", "caller" if leg is self.a else "callee", skip=leg)
-            elif method in ("INVITE", "UPDATE"):
-                await self._offer_answer(leg, ctx)
-            elif method == "INFO":
-                await self._forward(leg, ctx)
-            elif method == "REFER":
-                from .transfer import Transfer
-                await Transfer(self, leg, ctx).run()
-            else:
-                ctx.respond(200)
-        except MediaError as exc:
-            log.error("call %s: media relay failed: %s", self.id, exc)
-            if _open(ctx):
-                ctx.respond(500, "Media Relay Failed")
-        finally:
-            await self._late_cleanup()
-
-    def on_ack(self, leg: Leg, sdp: bytes | None) -> None:
-        if leg is self.a:
-            self.acked.set()
-        if sdp is not None and leg.sdp_in is None and self.media is not None:
-            other = self.other(leg)
-            if other is not None:
-                leg.sdp_in = sdp
-                self.manager.spawn(self._late_answer(sdp, leg, other))
-
-    async def _late_answer(self, sdp: bytes, leg: Leg, other: Leg) -> None:
-        """The late offerer's answer (in its ACK) goes to rtpengine; if that fails the
-        call has no media toward it, so it ends rather than stays silent."""
-        assert self.media is not None
-        try:
-            await self.media.late_answer(sdp, by=leg.tag, to=other.tag)
-        except (MediaError, ValueError) as exc:
-            log.error("call %s: the SDP in the ACK was not taken: %s", self.id, exc)
-            await self.hangup("failed", "sbc")
-
-    async def _offer_answer(self, leg: Leg, ctx: RequestContext) -> None:
-        request = ctx.request
-        manager = self.manager
-        timer_headers, timer = uas_answer(request, manager.timer_settings)
-        if timer is not None:
-            leg.timer = timer
-        sdp = sdp_body(request)
-        contact = ("Contact", str(manager.sig.contact(leg.transport, leg.contact_user)))
-        if sdp is None or origin(sdp) == origin(leg.sdp_in):
-            # A session refresh: answer here, with the SDP this side already has.
-            leg.refreshed = self.loop_now
-            # A re-INVITE must get an SDP back (an answer, or the offer to one without SDP);
-            # an UPDATE only when it carried one.
-            body = leg.sdp_out if request.method == "INVITE" or sdp is not None else None
-            ctx.respond(200, headers=[contact, *timer_headers,
-                                      *([("Content-Type", SDP)] if body else [])],
-                        body=body or b"")
-            return
-        other = self.other(leg)
-        if self.busy or other is None or other.dialog is None or self.media is None:
-            ctx.respond(491)
-            return
-        self.busy = True
-        try:
-            offer = await self.media.offer(sdp, by=leg.tag, to=other.tag)
-            if self._answer_here(leg, other, offer):
-                # ICE only (a restart to a media processor, the final candidates after
-                # forking): the other side's SDP would not change, so it never hears of it
-                assert other.sdp_in is not None
-                back = await self.media.answer(other.sdp_in, by=other.tag, to=leg.tag)
-                leg.sdp_in, leg.sdp_out = sdp, back
-                leg.refreshed = self.loop_now
-                ctx.respond(200, headers=[contact, *timer_headers, ("Content-Type", SDP)],
-                            body=back)
-                return
-            response = await self._send_in_dialog(other, request.method, body=offer)
-            if response is None:
-                ctx.respond(500, "Peer Did Not Answer")
-                return
-            if not 200 <= response.status < 300:
-                ctx.respond(response.status, response.reason)
-                return
-            answer = sdp_body(response)
-            if answer is None:
-                ctx.respond(488)
-                return
-            back = await self.media.answer(answer, by=other.tag, to=leg.tag)
-            leg.sdp_in, leg.sdp_out = sdp, back
-            other.sdp_out, other.sdp_in = offer, answer
-            leg.refreshed = other.refreshed = self.loop_now
-            ctx.respond(200, headers=[contact, *timer_headers, ("Content-Type", SDP)], body=back)
-        finally:
-            self.busy = False
-
-    def _answer_here(self, leg: Leg, other: Leg, offer: bytes) -> bool:
-        """A new offer from a media-bypass leg whose rewritten SDP is what the other side
-        already has (rtpengine keeps ports and keys): answered with that side's last SDP."""
-        assert self.media is not None
-        profile = self.media.profiles.get(leg.tag)
-        return (profile is not None and profile.ice_lite and other.sdp_in is not None
-                and offer == other.sdp_out)
-
-    async def _forward(self, leg: Leg, ctx: RequestContext) -> None:
-        other = self.other(leg)
-        if other is None or other.dialog is None:
-            ctx.respond(481)
-            return
-        request = ctx.request
-        ctype = request.headers.get("Content-Type")
-        response = await self._send_in_dialog(
-            other, request.method, body=request.body or None, content_type=ctype)
-        if response is None:
-            ctx.respond(408)
-        else:
-            ctx.respond(response.status, response.reason)
-
-    async def _send_in_dialog(
-        self, leg: Leg, method: str, *, body: bytes | None = None,
-        content_type: str | None = SDP, headers: Iterable[tuple[str, str]] = (),
-        timeout: float = 32.0,
-    ) -> Response | None:
-        """A request inside `leg`'s dialog; the final response, or None on failure.
-        A 2xx to a re-INVITE is ACKed here."""
-        sig = self.manager.sig
-        dialog = leg.dialog
-        if dialog is None or dialog.state is DialogState.TERMINATED:
-            return None
-        request = dialog.create_request(
-            method, sig.via(leg.transport),
-            headers=[*headers, *leg.conn.headers],
-            body=body or b"", content_type=content_type if body else None,
-        )
-        peer = await sig.peer_for_dialog(dialog, leg.transport, leg.peer)
-        outcome = await sig.request(request, peer, timeout)
-        response = outcome.response
-        if response is None:
-            log.info("call %s: %s to %s failed: %s", self.id, method, leg.conn.name, outcome.error)
-            return None
-        dialog.receive_response(request, response)
-        if method == "INVITE" and 200 <= response.status < 300:
-            sig.send_direct(dialog.create_ack(request, sig.via(leg.transport)), peer)
-        return response
-
-    async def replace(self, old: Leg, ctx: RequestContext, source: Connection) -> None:
-        """An INVITE with Replaces for `old`: the new dialog takes its place (media
-        relinked in rtpengine), `old` gets BYE. The other party sees no change."""
-        other = self.other(old)
-        sdp = sdp_body(ctx.request)
-        if (self.state != "answered" or other is None or self.media is None or sdp is None
-                or self.busy):
-            ctx.respond(488 if sdp is None else 491)
-            return
-        self.busy = True
-        try:
-            tag = self.next_tag()
-            leg = Leg(tag, source, ctx.source.transport, ctx.source, number=old.number,
-                      withheld=old.withheld, contact_user=old.contact_user)
-            self.media.profiles[tag] = self.manager.profile(source)
-            await self.media.offer(sdp, by=tag, to=other.tag)
-            answer = await self.media.answer(other.sdp_in or b"", by=other.tag, to=tag)
-            leg.sdp_in, leg.sdp_out = sdp, answer
-            timer_headers, leg.timer = uas_answer(ctx.request, self.manager.timer_settings)
-            leg.refreshed = self.loop_now
-            contact = self.manager.sig.contact(leg.transport, leg.contact_user)
-            response = ctx.response(200, headers=[
-                ("Contact", str(contact)), ("Allow", ", ".join(ALLOW)), *timer_headers,
-                ("Content-Type", SDP)], body=answer)
-            self.manager.sig.engine.respond(ctx.transaction, response)
-            leg.dialog = Dialog.from_uas(ctx.request, response, contact)
-            leg.dialog.state = DialogState.CONFIRMED
-            leg.peer = await self.manager.sig.peer_for_dialog(leg.dialog, leg.transport,
-                                                              leg.peer)
-            self.put_in_place(old, leg)
-            self.manager.unregister(old)
-            self.record.attempts.append(f"replaced by a new {source.name} dialog")
-        finally:
-            self.busy = False
-        await self._bye(old)
-
-    # -- refreshes and the end ------------------------------------------------------------------
-
-    async def refresh(self, leg: Leg) -> None:
-        """We are the refresher on `leg`: UPDATE without SDP if it allows UPDATE, else a
-        re-INVITE with the SDP it already has (RFC 4028 §9)."""
-        leg.refreshed = self.loop_now  # also when it fails: expiry will end the call
-        if "UPDATE" in leg.peer_allows:
-            response = await self._send_in_dialog(leg, "UPDATE", body=None,
-                                                  headers=self._timer_headers(leg))
-        else:
-            response = await self._send_in_dialog(leg, "INVITE", body=leg.sdp_out,
-                                                  headers=self._timer_headers(leg))
-        if response is not None and response.status == 481:
-            await self.hangup("session-expired", "sbc")
-
-    def _timer_headers(self, leg: Leg) -> list[tuple[str, str]]:
-        if leg.timer is None:
-            return []
-        return [("Session-Expires", f"{leg.timer.interval};refresher=uac"), ("Supported", "timer")]
-
-    async def _bye(self, leg: Leg) -> None:
-        if leg.dialog is None or leg.dialog.state is DialogState.TERMINATED:
-            return
-        try:
-            await self._send_in_dialog(leg, "BYE", body=None, timeout=8.0)
-        except Exception:
-            log.exception("call %s: BYE to %s failed", self.id, leg.conn.name)
-        if leg.dialog is not None:
-            leg.dialog.terminate()
-
-    async def hangup(self, cause: str, ended_by: str, *, skip: Leg | None = None) -> None:
-        """End an answered call: BYE to every leg but `skip` (which hung up), cleanup."""
-        if self.ended:
-            return
-        if skip is not None and skip.dialog is not None:
-            skip.dialog.terminate()
-        if cause != "answered":
-            self.record.cause = cause
-        byes = [self._bye(leg) for leg in self.legs.values() if leg is not skip]
-        self.ended = True
-        await asyncio.gather(*byes)
-        await self._finish(ended_by)
-
-    async def _finish(self, ended_by: str) -> None:
-        """Delete the media session, forget the dialogs, write the CDR (once)."""
-        if self.record.ended is not None:
-            return
-        self.ended = True
-        self.state = "ended"
-        self.record.ended = time.time()
-        self.record.ended_by = self.record.ended_by or ended_by
-        if self.media is not None:
-            try:
-                await self.media.delete()
-            except Exception:
-                log.exception("call %s: could not delete its media session", self.id)
-        self.manager.finished(self)
 
     def status(self) -> dict[str, object]:
         return {

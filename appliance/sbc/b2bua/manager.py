@@ -31,6 +31,7 @@ from ..sip.dialog import DialogId
 from ..transport import Peer
 from .call import Call
 from .cdr import CallCounters, cdr_line
+from .established import EstablishedCall
 from .leg import Leg
 from .refer import parse_replaces
 from .sdp import inactive, sdp_body
@@ -62,7 +63,7 @@ class CallManager:
         self.events = events
         self.calls: dict[str, Call] = {}
         self.by_invite: dict[ServerTransaction, Call] = {}
-        self.dialogs: dict[DialogId, tuple[Call, Leg]] = {}
+        self.dialogs: dict[DialogId, tuple[EstablishedCall, Leg]] = {}
         self.counters = CallCounters()
         self.backoff = Backoff()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -208,7 +209,7 @@ class CallManager:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def register(self, call: Call, leg: Leg) -> None:
+    def register(self, call: EstablishedCall, leg: Leg) -> None:
         if leg.dialog is not None:
             self.dialogs[leg.dialog.id] = (call, leg)
 
@@ -216,7 +217,7 @@ class CallManager:
         if leg.dialog is not None:
             self.dialogs.pop(leg.dialog.id, None)
 
-    def finished(self, call: Call) -> None:
+    def finished(self, call: EstablishedCall) -> None:
         """The call is over: forget it, count it, write its CDR."""
         self.calls.pop(call.id, None)
         self.by_invite.pop(call.ctx.transaction, None)

@@ -14,10 +14,9 @@ from ..config import Connection
 from ..core.engine import Outcome, ResponseHandler, SipEngine
 from ..resolve import ResolveError, SipResolver
 from ..resolve.records import Destination, Transport
-from ..services.runner import peer_of
 from ..sip import Address, ClientTransaction, Request, Response, SipUri, Via
 from ..sip.dialog import Dialog
-from ..transport import Peer
+from ..transport import Peer, peer_of
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from .refer import sipfrag as sipfrag_of
 from .sdp import sdp_body
 
 if TYPE_CHECKING:
-    from .call import Call
+    from .established import EstablishedCall
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ SIPFRAG = "message/sipfrag;version=2.0"
 
 
 class Transfer:
-    def __init__(self, call: Call, referrer: Leg, ctx: RequestContext) -> None:
+    def __init__(self, call: EstablishedCall, referrer: Leg, ctx: RequestContext) -> None:
         self.call = call
         self.referrer = referrer
         self.ctx = ctx
@@ -89,7 +89,7 @@ class Transfer:
             return
         headers = [(n, v) for n, v in notify_headers(terminated, event_id=self.event_id)
                    if n != "Content-Type"]
-        await self.call._send_in_dialog(
+        await self.call.send_in_dialog(
             self.referrer, "NOTIFY", body=sipfrag_of(status, reason),
             content_type=SIPFRAG, headers=headers, timeout=8.0)
 

@@ -4,7 +4,7 @@ from the first boot instead of waiting for a file the admin has to write by hand
 The seed is the shipped `seed.yaml` (commented for the admin) with what the wizard
 knows (FQDN, address) set through the settings model, as `sbc config set` would; it
 holds the Teams connection, and the carrier comes later from the web console. Without
-a certificate the Teams side waits (core.readiness), so the seed is a valid, running
+a certificate the Teams side waits (app.readiness), so the seed is a valid, running
 configuration from the start. It is written only where no file exists: an admin's file
 is never replaced. The CA bundle
 (/data/ca.pem) is built with it, since TLS peers are verified against it.

@@ -1,4 +1,5 @@
-"""The SBC application: the glue between config, transports, the SIP core and services.
+"""The SIP engine: what every request and response passes between the transports and
+the calls and services above (which plug in through `Router`; the app builds it all).
 
 - `identity`  FQDN, ports, Allow/Supported/Accept: what goes into our Via/Contact/From
 - `sources`   allowlist decisions, which connection a source is, dropped-source counts
@@ -6,11 +7,10 @@
 - `engine`    `SipEngine`: the transports' receiver, the transaction layer on a real
               clock, peer errors answered in one place, `request()` for services
 - `handlers`  incoming OPTIONS (200 + status), INVITE refused until the B2BUA exists
-- `app`       `SbcApp`: loads the config, opens listeners, starts services, reloads on
-              SIGHUP, writes the status file (import it as `sbc.core.app`)
 
-Adding calls later: ``app.engine.router.add("INVITE", b2bua)``, with the B2BUA sending
-its requests through ``engine.send_request`` and answering through ``RequestContext``.
+The B2BUA plugs in with ``engine.router.add("INVITE", ...)``, sends its requests through
+``engine.send_request`` and answers through ``RequestContext``; nothing here imports the
+layers above (`b2bua`, `services`, `app`).
 """
 
 from .engine import EngineCounters, Outcome, ResponseHandler, SipEngine

@@ -18,7 +18,7 @@ from ..logs import EventLog
 from ..resolve import ResolveError, SipResolver, Target
 from ..sip import Address, Request, SipUri, new_call_id, new_tag
 from ..sip.ids import RandomBytes
-from ..transport import Peer
+from ..transport import Peer, label_of, peer_of
 from .options import OptionsProbe, StatusChange
 from .registration import RegistrationResult, RegistrationState
 
@@ -48,18 +48,6 @@ class ServiceDeps:
         targets = await self.resolver.targets(conn)
         self.gate.update_resolved(conn.name, [t.ip for t in targets])
         return targets[:MAX_TARGETS]
-
-
-def peer_of(target: Target) -> Peer:
-    """The transport address of a target; SNI only matters (and is keyed) for TLS."""
-    sni = target.sni if target.transport == "tls" else None
-    return Peer(str(target.ip), target.port, target.transport, sni=sni)
-
-
-def label_of(target: Target) -> str:
-    host = f"[{target.ip}]" if target.ip.version == 6 else str(target.ip)
-    name = f"{target.sni} " if target.sni else ""
-    return f"{target.transport} {name}{host}:{target.port}"
 
 
 def build_options(conn: Connection, target: Target, deps: ServiceDeps) -> Request:

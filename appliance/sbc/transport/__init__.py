@@ -22,12 +22,14 @@ the core's one place for it.
 """
 
 from .manager import TransportManager, TransportSettings, TransportStats
-from .peer import FlowKey, Incoming, Peer, Receiver
+from .peer import FlowKey, Incoming, Peer, Receiver, label_of, peer_of
 from .stream import StreamConnection
 from .tls import TlsContexts, handshake_reason
 from .udp import UdpListener
 
 __all__ = [
+    "label_of",
+    "peer_of",
     "FlowKey",
     "Incoming",
     "Peer",

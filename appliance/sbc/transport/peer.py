@@ -8,9 +8,12 @@ retransmission finds its way back to the very connection it belongs to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..sip import Endpoint, Request, Response, SipPeerError
+
+if TYPE_CHECKING:
+    from ..resolve import Target
 
 # (transport, remote host, remote port, SNI) -- SNI only for connections we opened.
 FlowKey = tuple[str, str, int, str | None]
@@ -81,3 +84,17 @@ class SourceFilter(Protocol):
     def reserved_peer(self, peer: Peer, names: tuple[str, ...]) -> bool:
         """A configured peer (its address, or `names` from its verified certificate):
         its incoming connection takes a reserved slot, not a general one."""
+
+
+def peer_of(target: Target) -> Peer:
+    """The transport address of a resolved target; SNI only matters (and is keyed) for
+    TLS."""
+    sni = target.sni if target.transport == "tls" else None
+    return Peer(str(target.ip), target.port, target.transport, sni=sni)
+
+
+def label_of(target: Target) -> str:
+    """A target as the status and the log show it: "tls sip.example.com [IP]:5061"."""
+    host = f"[{target.ip}]" if target.ip.version == 6 else str(target.ip)
+    name = f"{target.sni} " if target.sni else ""
+    return f"{target.transport} {name}{host}:{target.port}"
