@@ -50,6 +50,7 @@ from .leg import Leg, allows
 from .location import NO_LOCATION, Conveyed, Location, conveyed, location_of
 from .presented import callee_contact_user, marked
 from .sdp import SDP, sdp_body
+from .state import AnswerRetransmit, CallPhase, Phase, Resend
 from .timers import uas_answer, uas_too_small
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class Call(EstablishedCall):
             else str(request.uri),
             status=None, cause="failed", ended_by=None, attempts=[],
         )
-        self.state = "routing"
+        self.phase = CallPhase()
         self.cancelled = False
         self.ended = False
         self.answered_at: float | None = None  # loop time
@@ -176,7 +177,7 @@ class Call(EstablishedCall):
         self.a.sdp_in = sdp_body(request)
         self.a.peer_allows = allows(request.headers.get("Allow"))
         self.media = manager.relay.session(self.id, {"a": manager.profile(self.a.conn)})
-        self.state = "trying"
+        self.phase.to(Phase.TRYING)
         for target in targets:
             if self.cancelled or self.ended:
                 return
@@ -283,7 +284,7 @@ class Call(EstablishedCall):
             except SipPeerError as err:  # an early dialog is not needed: pass the 18x on
                 log.info("call %s: no early dialog with %s: %s", self.id, leg.conn.name,
                          err.reason)
-        self.state = "early"
+        self.phase.to(Phase.EARLY)
         sdp = sdp_body(response)
         headers = [self._a_contact(), ("Allow", ", ".join(ALLOW))]
         if sdp is not None and self.a.sdp_in is not None:
@@ -329,7 +330,7 @@ class Call(EstablishedCall):
             manager.sig.contact(self.a.transport, self.a.contact_user))
         self.a.dialog.state = DialogState.CONFIRMED
         self.a.peer = await sig.peer_for_dialog(self.a.dialog, self.a.transport, self.a.peer)
-        self.state = "answered"
+        self.phase.to(Phase.ANSWERED)
         self.answered_at = self.loop_now
         self.record.answered = time.time()
         self.record.status = 200
@@ -341,24 +342,22 @@ class Call(EstablishedCall):
             manager.spawn(self._repeat_200(response_a))
 
     async def _repeat_200(self, response: Response) -> None:
-        """Our 2xx over UDP goes again at T1, 2*T1, ... (max T2) until the ACK (§13.3.1.4);
-        no ACK within 64*T1 ends the call."""
+        """Our 2xx over UDP goes again until the ACK (`AnswerRetransmit`, RFC 3261
+        §13.3.1.4); no ACK within 64*T1 ends the call."""
         timers = self.manager.sig.engine.layer.config
-        deadline = 64 * timers.t1  # = the server transaction's Timer L
-        interval, waited = timers.t1, 0.0
-        while not self.ended:
-            wait = min(interval, deadline - waited)
-            if wait <= 0:
-                break
+        resend = AnswerRetransmit.start(self.loop_now, t1=timers.t1, t2=timers.t2)
+        while not self.ended and (due := resend.next_at()) is not None:
             try:
-                await asyncio.wait_for(self.acked.wait(), wait)
+                await asyncio.wait_for(self.acked.wait(), max(0.0, due - self.loop_now))
+                resend.ack()
                 return
             except TimeoutError:
-                waited += wait
-            if waited >= deadline or self.ctx.transaction.terminated:
+                pass
+            step = resend.handle_timer(self.loop_now)
+            if step is Resend.GIVE_UP or self.ctx.transaction.terminated:
                 break
-            self.manager.sig.engine.respond(self.ctx.transaction, response)
-            interval = min(2 * interval, timers.t2)
+            if step is Resend.RESEND:
+                self.manager.sig.engine.respond(self.ctx.transaction, response)
         if not self.acked.is_set() and not self.ended:
             log.info("call %s: no ACK for our 200; ending it", self.id)
             await self.hangup("failed", "sbc")
@@ -379,7 +378,7 @@ class Call(EstablishedCall):
 
     def cancel(self) -> None:
         """CANCEL from the caller (the core answered it 200): 487, and CANCEL onward."""
-        if self.cancelled or self.state == "answered":
+        if self.cancelled or self.phase.answered:
             return
         self.cancelled = True
         self.respond_a(487)
@@ -392,7 +391,7 @@ class Call(EstablishedCall):
     def status(self) -> dict[str, object]:
         return {
             "id": self.id,
-            "state": self.state,
+            "state": str(self.phase),
             "route": self.record.route,
             "calling": self.record.calling,
             "called": self.record.called,

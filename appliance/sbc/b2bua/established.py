@@ -25,6 +25,7 @@ from .attempt import InviteAttempt
 from .cdr import CallRecord
 from .leg import Leg, allows
 from .sdp import SDP, origin, sdp_body
+from .state import CallPhase, Phase
 from .timers import uac_timer, uas_answer
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class EstablishedCall:
     legs: dict[str, Leg]
     media: MediaSession | None
     record: CallRecord
-    state: str
+    phase: CallPhase
     ended: bool
     acked: asyncio.Event
     busy: bool
@@ -263,7 +264,7 @@ class EstablishedCall:
         relinked in rtpengine), `old` gets BYE. The other party sees no change."""
         other = self.other(old)
         sdp = sdp_body(ctx.request)
-        if (self.state != "answered" or other is None or self.media is None or sdp is None
+        if (not self.phase.answered or other is None or self.media is None or sdp is None
                 or self.busy):
             ctx.respond(488 if sdp is None else 491)
             return
@@ -342,7 +343,7 @@ class EstablishedCall:
         if self.record.ended is not None:
             return
         self.ended = True
-        self.state = "ended"
+        self.phase.to(Phase.ENDED)
         self.record.ended = time.time()
         self.record.ended_by = self.record.ended_by or ended_by
         if self.media is not None:

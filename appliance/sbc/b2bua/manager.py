@@ -276,7 +276,7 @@ class CallManager:
 
     def _session_timers(self, now: float) -> None:
         for call in list(self.calls.values()):
-            if call.state != "answered" or call.ended:
+            if not call.phase.answered or call.ended:
                 continue
             for leg in call.legs.values():
                 timer = leg.timer
@@ -294,7 +294,7 @@ class CallManager:
         limit = self.config.media.no_rtp_timeout
         wall = time.time()
         for call in list(self.calls.values()):
-            if call.state != "answered" or call.ended or call.media is None:
+            if not call.phase.answered or call.ended or call.media is None:
                 continue
             if call.answered_at is None or now - call.answered_at < limit:
                 continue
