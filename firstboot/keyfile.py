@@ -12,20 +12,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
+from sbc.util.templates import Templates
 
 from .model import NetworkPlan, StaticIPv4
 
 KEYFILE_MODE = 0o600  # NetworkManager ignores keyfiles others can read
 _NAMESPACE = uuid.UUID("5b0f1e0e-7d4c-4c1e-9a55-0b5bc0f1a7e1")  # OpenSBC first boot
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    autoescape=False,
-)
+_templates = Templates.beside(__file__)
 
 
 @dataclass(frozen=True)
@@ -51,7 +45,7 @@ def keyfile_for(plan: NetworkPlan) -> Keyfile:
 
 
 def render(keyfile: Keyfile) -> str:
-    return _env.get_template("ethernet.nmconnection.j2").render(keyfile=keyfile)
+    return _templates.render("ethernet.nmconnection.j2", keyfile=keyfile)
 
 
 def path_in(directory: Path, interface: str) -> Path:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import jinja2
+from sbc.util.templates import Templates
 
 from .run import die, run
 from .settings import Settings
@@ -34,15 +34,12 @@ EFI_FILES = {
 }
 EFI_IMG_KIB = 8192  # the signed GRUB alone is 3.8 MB; 4 MiB is too small
 
+_templates = Templates.beside(__file__)
+
 
 def grub_cfg(settings: Settings, timeout: int = 5, extra_args: str = "") -> str:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    return env.get_template("grub.cfg.j2").render(
-        product="OpenSBC", version=settings.version, timeout=timeout,
+    return _templates.render(
+        "grub.cfg.j2", product="OpenSBC", version=settings.version, timeout=timeout,
         consoles=CONSOLES, extra_args=extra_args,
     )
 

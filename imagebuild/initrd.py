@@ -35,7 +35,7 @@ def missing_modules(listing: str, builtin: str, required: tuple[str, ...] = REQU
 
 def check(tree: Path, initrd: Path, version: str) -> None:
     listing = run(["chroot", tree, "lsinitramfs", f"/boot/{initrd.name}"], capture=True,
-                  hint="lsinitramfs comes with initramfs-tools in the image").stdout.decode()
+                  hint="lsinitramfs comes with initramfs-tools in the image").stdout
     builtin_file = tree / "usr/lib/modules" / version / "modules.builtin"
     builtin = builtin_file.read_text() if builtin_file.exists() else ""
     missing = missing_modules(listing, builtin)

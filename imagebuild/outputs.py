@@ -26,6 +26,6 @@ def manifest(tree: Path, out: Path) -> Path:
          "-f", "${Package}\t${Version}\t${Architecture}\n"],
         capture=True, hint="dpkg-query reads the image's dpkg database",
     )
-    rows = sorted(line for line in result.stdout.decode().splitlines() if line)
+    rows = sorted(line for line in result.stdout.splitlines() if line)
     out.write_text("# package\tversion\tarchitecture\n" + "\n".join(rows) + "\n")
     return out

@@ -1,7 +1,9 @@
-"""One wrapper for every external command the build runs.
+"""How the build runs external commands and reports what broke.
 
 A failed command is reported with its exact command line, the tail of its output and
-a hint that says how to fix the usual cause, so a broken CI log reads on its own.
+a hint that says how to fix the usual cause, so a broken CI log reads on its own. The
+wrapper is the project's own (sbc.util.proc, from the editable install `make venv`
+makes); this module adds the build's wording, logging and hints.
 """
 
 from __future__ import annotations
@@ -9,13 +11,16 @@ from __future__ import annotations
 import logging
 import shlex
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from sbc.util import proc
 
 log = logging.getLogger("build")
 
 ROOT_HINT = "the image build needs root (device nodes, ownership, chroot): run it as root"
+HOST_DEPS_HINT = "install the host packages with 'tools/host-deps build' (as root)"
+TAIL_LINES = 25
 
 
 class BuildError(Exception):
@@ -27,6 +32,19 @@ class BuildError(Exception):
 
     def __str__(self) -> str:
         text = super().__str__()
+        return f"{text}\nhint: {self.hint}" if self.hint else text
+
+
+class BuildCommandError(proc.CommandError, BuildError):
+    """A command of the build failed: a BuildError with the command's details."""
+
+    def describe(self) -> str:
+        if self.returncode is None:  # missing, or no answer in time
+            text = f"{self.reason} (while running: {self.command})"
+        else:
+            text = f"command failed with exit code {self.returncode}: {self.command}"
+        if self.output:
+            text += f"\n{self.output}"
         return f"{text}\nhint: {self.hint}" if self.hint else text
 
 
@@ -43,42 +61,18 @@ def run(
     cwd: Path | None = None,
     capture: bool = False,
     stream: bool = False,
-    input: bytes | None = None,
-) -> subprocess.CompletedProcess[bytes]:
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Runs `cmd`; raises BuildError naming the command line when it fails.
 
     stream=True passes the output through live (long steps such as diskimage-builder),
     keeping the last lines for the error report; otherwise output is captured.
     """
     argv = [str(c) for c in cmd]
-    line = shlex.join(argv)
-    log.debug("$ %s", line)
-    try:
-        if stream:
-            tail: list[str] = []
-            with subprocess.Popen(
-                argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-            ) as proc:
-                assert proc.stdout is not None
-                for raw in proc.stdout:
-                    text = raw.decode(errors="replace")
-                    sys.stdout.write(text)
-                    tail = (tail + [text])[-40:]
-            out = "".join(tail).encode()
-            result = subprocess.CompletedProcess(argv, proc.returncode, out, b"")
-        else:
-            result = subprocess.run(
-                argv, env=env, cwd=cwd, input=input, capture_output=True, check=False
-            )
-    except FileNotFoundError as exc:
-        raise die(
-            f"command not found: {argv[0]} (while running: {line})",
-            hint or "install the host packages with 'tools/host-deps build' (as root)",
-        ) from exc
-    if result.returncode != 0:
-        output = (result.stdout or b"") + (result.stderr or b"")
-        last = "\n".join(output.decode(errors="replace").rstrip().splitlines()[-25:])
-        raise die(f"command failed with exit code {result.returncode}: {line}\n{last}", hint)
+    log.debug("$ %s", shlex.join(argv))
+    result = proc.run(argv, hint=hint, missing_hint=hint or HOST_DEPS_HINT, env=env, cwd=cwd,
+                      stream=stream, input=input, tail_lines=TAIL_LINES,
+                      error=BuildCommandError)
     if not capture and not stream and result.stdout:
-        log.debug(result.stdout.decode(errors="replace").rstrip())
+        log.debug(result.stdout.rstrip())
     return result

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+
+from sbc.util import proc
 
 from .disks import Disk, InstallError
 
 LIVE_MEDIUM = Path("/run/live/medium")
+TAIL_LINES = 5  # of a failed command's output, under the message on the screen
+MISSING_HINT = ("the live image lacks this program: add its package to "
+                "appliance/rootfs/elements/opensbc/package-installs.yaml and build the ISO again")
+
+
+class InstallCommandError(proc.CommandError, InstallError):
+    """A command the installer ran failed; main() catches it as an InstallError."""
 
 
 def list_disks() -> list[Disk]:
@@ -80,18 +88,8 @@ def _parent_disk(node: str) -> str | None:
 
 def run(cmd: Sequence[str], *, what: str, input: str | None = None) -> str:
     """Runs a command; a failure becomes an InstallError naming the step and command."""
-    try:
-        proc = subprocess.run(
-            list(cmd), input=input, capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise InstallError(f"{what}: the command {cmd[0]} is missing from the image") from exc
-    if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise InstallError(
-            f"{what} failed (exit code {proc.returncode}): {' '.join(cmd)}\n" + "\n".join(detail)
-        )
-    return proc.stdout
+    return proc.run(cmd, what=what, input=input, missing_hint=MISSING_HINT,
+                    tail_lines=TAIL_LINES, error=InstallCommandError).stdout
 
 
 def read_probe(node: str, size: int, chunk: int = 1024 * 1024) -> None:

@@ -101,8 +101,8 @@ def test_no_tls_no_certificate_check(write_config: WriteConfig, tmp_path: Path, 
 
 def _run_refuses(path: Path) -> str:
     """Why `sbc run` keeps its TLS side off with this config (None: it would serve)."""
-    from sbc.config import load_config
     from sbc.app.readiness import load_tls
+    from sbc.config import load_config
 
     state = load_tls(load_config(path))
     assert not state.active

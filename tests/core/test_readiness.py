@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sbc.app.readiness import TlsState, load_tls, waiting_reason
 from sbc.certs.testpki import LabCA
 from sbc.config import Config, loads
-from sbc.app.readiness import TlsState, load_tls, waiting_reason
 
 FQDN = "sbc.contoso.de"
 

@@ -6,30 +6,25 @@ nothing; the error names the command line and nft's own message.
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 from collections.abc import Sequence
 
+from ..util.proc import CommandError, run
+
 TIMEOUT = 30.0
+MISSING_HINT = "install the Debian package nftables"
 
 
-class NftError(RuntimeError):
+class NftError(CommandError):
     """nft refused the ruleset or could not run."""
 
 
 def run_nft(argv: Sequence[str], *, what: str, input: str | None = None,
             check: bool = True) -> subprocess.CompletedProcess[str]:
-    try:
-        proc = subprocess.run(list(argv), input=input, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False)
-    except FileNotFoundError:
-        raise NftError(f"{what}: {argv[0]} is not installed (Debian package nftables)") from None
-    except subprocess.TimeoutExpired:
-        raise NftError(f"{what}: no answer within {TIMEOUT:g} s: {shlex.join(argv)}") from None
-    if check and proc.returncode != 0:
-        raise NftError(f"{what} failed (exit {proc.returncode}): {shlex.join(argv)}\n"
-                       f"{proc.stderr.strip()}")
-    return proc
+    # All of nft's output: each error in a ruleset is three lines (message, the line,
+    # carets), and the first ones matter most.
+    return run(argv, what=what, input=input, check=check, timeout=TIMEOUT,
+               missing_hint=MISSING_HINT, tail_lines=None, error=NftError)
 
 
 def load(ruleset: str, nft: str = "nft", *, check_only: bool = False) -> None:

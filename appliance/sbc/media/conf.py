@@ -16,21 +16,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from ..config import Config, ConfigError, load_config
 from ..util.atomic import atomic_write
+from ..util.templates import Templates
 
 DEFAULT_OUT = "/run/opensbc/rtpengine.conf"
 FACILITIES = ("daemon", *(f"local{n}" for n in range(8)))
 
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    autoescape=False,
-)
+_templates = Templates.beside(__file__)
 
 
 @dataclass(frozen=True)
@@ -102,7 +95,7 @@ def render_config(
         log_facility=log_facility,
         source=source,
     )
-    return _env.get_template("rtpengine.conf.j2").render(s=settings)
+    return _templates.render("rtpengine.conf.j2", s=settings)
 
 
 def render_for(config: Config) -> str:
