@@ -12,7 +12,7 @@ import pytest
 from sbc.cli import main as sbc_main
 from sbc.config import load_config
 from sbc.config.cli import main
-from sbc.media.conf import render_for
+from sbc.config.rtpengine import render_for
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = (REPO / "examples/appliance.yaml").read_text()

@@ -1,7 +1,7 @@
 """Make the running services take a changed sbc.yaml: what each change needs, and doing it.
 
 The SBC reloads its file on SIGHUP (`systemctl reload`), but rtpengine reads the file
-rendered from it (addresses, RTP ports: sbc.media.conf) only when it starts. So a change
+rendered from it (addresses, RTP ports: sbc.config.rtpengine) only when it starts. So a change
 whose setting says `restart-media` restarts opensbc-media too, else rtpengine keeps
 announcing the old address. `sbc config apply` without a list of changes compares the
 file rendered now with the one rtpengine runs with.
@@ -15,8 +15,8 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..media.conf import render_for
 from .model import Config
+from .rtpengine import render_for
 from .table import Effect
 
 SBC_UNIT = "opensbc.service"

@@ -39,7 +39,7 @@ def _control_socket(doc: Doc, node: Node, path: str) -> Any:
     return (str(address), port_no)
 
 
-# All of them are in rtpengine's file (sbc.media.conf), which it reads only at start.
+# All of them are in rtpengine's file (sbc.config.rtpengine), which it reads only at start.
 _MEDIA_KEYS = (
     Key(
         "rtpengine",

@@ -122,7 +122,7 @@ _LIMIT_KEYS = (
 
 _SBC_KEYS = (
     Key("fqdn", fqdn, REQUIRED, "the SBC's public DNS name; Contact/Via/Record-Route carry it"),
-    # rtpengine announces public_ip and binds wan_ip (sbc.media.conf): restart it too.
+    # rtpengine announces public_ip and binds wan_ip (sbc.config.rtpengine): restart it too.
     Key("public_ip", ip_address(version=4), REQUIRED, "the address peers see", "restart-media"),
     Key(
         "wan_ip",

@@ -228,8 +228,8 @@ def read_clock() -> ClockFacts:
 
 
 def expected_interface(config: Config) -> str | None:
-    """The `interface =` line `sbc.media.conf` renders for this config."""
-    from ..media.conf import render_for
+    """The `interface =` line `sbc.config.rtpengine` renders for this config."""
+    from ..config.rtpengine import render_for
 
     try:
         text = render_for(config)

@@ -1,6 +1,6 @@
 """rtpengine's configuration file, from the SBC's config.
 
-    python3 -m sbc.media.conf --config /data/sbc.yaml --out /run/opensbc/rtpengine.conf
+    python3 -m sbc.config.rtpengine --config /data/sbc.yaml --out /run/opensbc/rtpengine.conf
     rtpengine --config-file=/run/opensbc/rtpengine.conf --config-section=rtpengine
 
 `render_config` is a pure function of plain arguments (tested against the real
@@ -16,9 +16,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Config, ConfigError, load_config
 from ..util.atomic import atomic_write
 from ..util.templates import Templates
+from .issues import ConfigError
+from .loader import load_config
+from .model import Config
 
 DEFAULT_OUT = "/run/opensbc/rtpengine.conf"
 FACILITIES = ("daemon", *(f"local{n}" for n in range(8)))
@@ -115,7 +117,7 @@ def render_for(config: Config) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python3 -m sbc.media.conf",
+    parser = argparse.ArgumentParser(prog="python3 -m sbc.config.rtpengine",
                                      description="Write rtpengine's config from sbc.yaml.")
     parser.add_argument("--config", default="/data/sbc.yaml", help="SBC config (%(default)s)")
     parser.add_argument("--out", default=DEFAULT_OUT, help="file to write (%(default)s)")

@@ -1,4 +1,4 @@
-"""sbc.media.conf: the rtpengine config file, and that the real daemon takes it."""
+"""sbc.config.rtpengine: the rtpengine config file, and that the real daemon takes it."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from media import rtp
+from media.rtpengine import Rtpengine, free_port_window, free_udp_port
+from sbc.config.rtpengine import main, render_config
 from sbc.media import MediaRelay
-from sbc.media.conf import main, render_config
-
-from . import rtp
-from .rtpengine import Rtpengine, free_port_window, free_udp_port
 
 REPO = Path(__file__).resolve().parents[2]
 
