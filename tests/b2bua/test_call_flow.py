@@ -9,9 +9,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from sbc.app.runtime import identity as runtime_identity
 from sbc.b2bua import CallManager, Signalling
 from sbc.config import Config, loads
-from sbc.core import SbcIdentity, SipEngine, SourceGate
+from sbc.core import SipEngine, SourceGate
 from sbc.media import LegProfile, MediaError
 from sbc.resolve import SipResolver
 from sbc.sip import Request, Response, TimerConfig, build_response, parse_datagram
@@ -165,11 +166,11 @@ def run(test: Callable[[Rig], Awaitable[None]], *, max_calls: int = 10,
     async def main() -> None:
         text = config_text or CONFIG.replace("MAXCALLS", str(max_calls))
         config: Config = loads(text, "test.yaml")
-        engine = SipEngine(SbcIdentity.from_config(config), SourceGate(config), timers=timers)
+        engine = SipEngine(runtime_identity(config), SourceGate(config), timers=timers)
         wire = Wire()
         engine.attach(wire)  # type: ignore[arg-type]
         relay = FakeRelay(fail=fail_media)
-        manager = CallManager(Signalling(engine, SipResolver.from_config(config)),
+        manager = CallManager(Signalling(engine, SipResolver(config.hosts)),
                               relay, config)  # type: ignore[arg-type]
         manager.install(engine.router)
         try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from sbc.app.runtime import identity as runtime_identity
 from sbc.config import Config, loads
-from sbc.core import SbcIdentity, SipEngine, SourceGate
+from sbc.core import SipEngine, SourceGate
 from sbc.transport import Peer
 
 CONFIG = """
@@ -44,7 +45,7 @@ def test_allowlist_answers_are_cached_until_it_changes() -> None:
     gate = SourceGate(config())
     assert gate.allowed("52.112.0.10") and not gate.allowed("203.0.113.5")
     assert not gate.allowed("garbage")
-    gate.configure(loads(CONFIG.replace("profile: teams-generic}",
+    gate.reconfigure(loads(CONFIG.replace("profile: teams-generic}",
                                         "profile: teams-generic, allowlist: [203.0.113.0/24]}"),
                          "test.yaml"))
     assert gate.allowed("203.0.113.5") and not gate.allowed("52.112.0.10")
@@ -53,7 +54,7 @@ def test_allowlist_answers_are_cached_until_it_changes() -> None:
 def test_engine_drops_datagrams_from_outside_and_counts_them() -> None:
     async def main() -> None:
         gate = SourceGate(config())
-        engine = SipEngine(SbcIdentity.from_config(config()), gate)
+        engine = SipEngine(runtime_identity(config()), gate)
         assert engine.admit_datagram(Peer("192.0.2.7", 5060, "udp"), b"garbage")
         options = b"OPTIONS sip:x SIP/2.0\r\n\r\n"
         response = b"SIP/2.0 200 OK\r\nCSeq: 1 INVITE\r\n\r\n"

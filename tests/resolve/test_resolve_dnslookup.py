@@ -187,7 +187,7 @@ def test_resolver_for_connections_uses_the_host_map() -> None:
         raise AssertionError(f"unexpected DNS query {rdtype} {name}")
 
     async def main() -> dict[str, list[Target]]:
-        sip = SipResolver.from_config(config, lookup=no_dns)
+        sip = SipResolver(config.hosts, no_dns)
         out: dict[str, list[Target]] = {}
         for conn in config.connections:
             out[conn.name] = await sip.targets(conn)

@@ -8,6 +8,7 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sbc.app.runtime import identity as runtime_identity
 from sbc.config import loads
 from sbc.core import SbcIdentity, SourceGate
 from sbc.core.engine import Outcome
@@ -89,7 +90,7 @@ def fail(reason: str, timed_out: bool = False) -> Callable[[Request], Outcome]:
 
 def test_registration_round_with_challenge_and_failover() -> None:
     async def main() -> None:
-        engine = FakeEngine(SbcIdentity.from_config(CONFIG), [
+        engine = FakeEngine(runtime_identity(CONFIG), [
             fail("connect failed: Connection refused"),  # A is down: try B
             ok(401, ("WWW-Authenticate", 'Digest realm="r", nonce="n", qop="auth"')),
             ok(200, ("Expires", "480")),
@@ -118,7 +119,7 @@ def test_registration_round_with_challenge_and_failover() -> None:
 
 def test_registration_dns_failure_is_logged_and_backed_off() -> None:
     async def main() -> None:
-        engine = FakeEngine(SbcIdentity.from_config(CONFIG), [])
+        engine = FakeEngine(runtime_identity(CONFIG), [])
         events = FakeEvents()
         deps = _deps(engine, FakeResolver([ResolveError("sip:reg", "no such domain")]), events)
         assert CONN.registration is not None
@@ -136,7 +137,7 @@ def test_registration_dns_failure_is_logged_and_backed_off() -> None:
 
 def test_options_task_reports_changes_once() -> None:
     async def main() -> None:
-        engine = FakeEngine(SbcIdentity.from_config(CONFIG), [
+        engine = FakeEngine(runtime_identity(CONFIG), [
             ok(200), ok(200), fail("timeout: no response", timed_out=True), ok(200)])
         events = FakeEvents()
         deps = _deps(engine, FakeResolver([[A, B]]), events)

@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from sbc.app.runtime import identity as runtime_identity
 from sbc.config import Config, loads
 from sbc.config.model import Listener
-from sbc.core import OptionsResponder, SbcIdentity, SipEngine, SourceGate, refuse_calls
+from sbc.core import OptionsResponder, SipEngine, SourceGate, refuse_calls
 from sbc.resolve import Target
 from sbc.services import ServiceDeps, build_options
 from sbc.sip import Request, Response, parse_datagram
@@ -72,7 +73,7 @@ def _socket(host: str) -> socket.socket:
 async def stack(config: Config | None = None) -> AsyncIterator[Stack]:
     config = config or teams_config()
     gate = SourceGate(config)
-    engine = SipEngine(SbcIdentity.from_config(config), gate)
+    engine = SipEngine(runtime_identity(config), gate)
     responder = OptionsResponder()
     engine.router.add("OPTIONS", responder)
     engine.router.add("INVITE", refuse_calls)
@@ -207,7 +208,7 @@ def test_outgoing_options_carry_the_fqdn_never_an_ip() -> None:
     """AT-1: Via sent-by, Contact and From carry the FQDN; X-MS-SBC for Teams."""
     config = teams_config()
     gate = SourceGate(config)
-    engine = SipEngine(SbcIdentity.from_config(config), gate)
+    engine = SipEngine(runtime_identity(config), gate)
     deps = ServiceDeps(engine, None, gate, None, random=_counter())
     target = Target("tls", ipaddress.ip_address("52.114.1.1"), 5061, "sip.pstnhub.microsoft.com")
     request = build_options(config.connections[0], target, deps)

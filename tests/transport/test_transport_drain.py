@@ -8,8 +8,9 @@ import ipaddress
 from dataclasses import dataclass, field
 
 import pytest
+from sbc.app.runtime import identity as runtime_identity
 from sbc.config.model import Listener
-from sbc.core import SbcIdentity, SipEngine, SourceGate, refuse_calls
+from sbc.core import SipEngine, SourceGate, refuse_calls
 from sbc.sip import Request, Response, build_response, parse_datagram
 from sbc.transport import Peer, Receiver, TransportManager, TransportSettings
 from sbc.transport import manager as manager_module
@@ -152,7 +153,7 @@ def test_engine_keeps_the_connection_until_the_transaction_ends(pki: Pki) -> Non
 
     async def main() -> None:
         config = teams_config()
-        engine = SipEngine(SbcIdentity.from_config(config), SourceGate(config))
+        engine = SipEngine(runtime_identity(config), SourceGate(config))
         engine.router.add("INVITE", refuse_calls)
         server, port = await _tls_manager(pki, engine)
         engine.attach(server)

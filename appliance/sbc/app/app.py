@@ -35,8 +35,8 @@ from typing import Any
 from .. import PRODUCT, __version__
 from ..b2bua import CallManager, Signalling
 from ..certs.assess import assess_installed
-from ..config import Config, ConfigHolder, Connection, ReloadResult, log_settings, trace_settings
-from ..core import OptionsResponder, SbcIdentity, SipEngine, SourceGate
+from ..config import Config, ConfigHolder, Connection, ReloadResult
+from ..core import OptionsResponder, SipEngine, SourceGate
 from ..logs import EventLog, SyslogBridgeHandler, install_bridge
 from ..media import MediaRelay
 from ..resolve import SipResolver
@@ -48,14 +48,14 @@ from ..services import (
     RegistrationTask,
     ServiceDeps,
 )
-from ..sip import Limits
 from ..sip.ids import RandomBytes
 from ..status import STATUS_FILE, TRACE_FILE, status_bytes, write_status
 from ..trace import TraceControl, watch_control_file
-from ..transport import TlsContexts, TransportManager, TransportSettings
+from ..transport import TlsContexts, TransportManager
 from .console import ConsoleSink
 from .readiness import TlsState, load_tls, log_certificate, needs_tls, waiting_reason
 from .report import acme_info, certificate_info
+from .runtime import runtime_settings
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +82,6 @@ class _Service:
     options_task: OptionsTask | None = None
 
 
-def transport_settings(config: Config) -> TransportSettings:
-    limits = config.sbc.limits
-    return TransportSettings(
-        message_limits=Limits(max_message_size=limits.max_message_bytes),
-        max_connections=limits.max_connections,
-        max_per_source=limits.max_connections_per_source,
-        idle_timeout=float(limits.tcp_idle_timeout),
-    )
-
-
 class SbcApp:
     def __init__(self, holder: ConfigHolder, options: RunOptions) -> None:
         self.holder = holder
@@ -104,14 +94,15 @@ class SbcApp:
         self.events: EventLog | None = None
         self._bridge: SyslogBridgeHandler | None = None
         self.trace = TraceControl()
-        self.identity = SbcIdentity.from_config(self.config)
+        self.settings = runtime_settings(self.config)
+        self.identity = self.settings.identity
         self.gate = SourceGate(self.config)
         self.engine = SipEngine(self.identity, self.gate, random=options.random)
         self.options_in = OptionsResponder()
         self.engine.router.add("OPTIONS", self.options_in)
         self.tls: TlsContexts | None = None
         self.transports: TransportManager | None = None
-        self.resolver = SipResolver.from_config(self.config)
+        self.resolver = SipResolver(self.settings.hosts)
         self.calls = self._call_manager(self.config)
         self.calls.install(self.engine.router)
         self.deps: ServiceDeps | None = None
@@ -126,7 +117,7 @@ class SbcApp:
         self.ready = False  # start() has finished; reloads before that wait for it
 
     def _call_manager(self, config: Config) -> CallManager:
-        host, port = config.media.rtpengine
+        host, port = self.settings.rtpengine
         return CallManager(
             Signalling(self.engine, self.resolver),
             MediaRelay(host, port),
@@ -162,16 +153,16 @@ class SbcApp:
         self.certificate = certificate_info(config, self.tls_state)
         self.acme = acme_info(config)
         if config.trace.enabled:
-            self.trace.start_with(trace_settings(config))
-        self.gate.events = self.events
+            self.trace.start_with(self.settings.trace)
+        self.gate.reconfigure(config, self.events)
         self.transports = TransportManager(
             self.engine,
-            settings=transport_settings(config),
+            settings=self.settings.transport,
             tls=self.tls,
             trace=self.trace,
             events=self.events,
             describe=lambda peer: self.gate.describe(peer.host, peer.transport),
-            trace_ip=str(config.sbc.wan_ip or config.sbc.public_ip),
+            trace_ip=self.settings.trace_ip,
         )
         self.engine.attach(self.transports)
         try:
@@ -197,7 +188,7 @@ class SbcApp:
             self.request_reload()
 
     async def _start_events(self, config: Config) -> None:
-        events = EventLog.from_settings(log_settings(config))
+        events = EventLog.from_settings(runtime_settings(config).log)
         if self.options.console:
             events.sinks.append(ConsoleSink())
         await events.start()
@@ -364,23 +355,23 @@ class SbcApp:
                                 "with the old settings (restart the SBC)", [repr(exc)])
 
     async def _apply_config(self, old: Config, new: Config) -> None:
-        if log_settings(old) != log_settings(new):
+        """Each part gets its share of the new settings through its own `reconfigure`."""
+        before, settings = self.settings, runtime_settings(new)
+        self.settings = settings
+        if before.log != settings.log:
             await self._start_events(new)
-            self.gate.events = self.events
-            if self.transports is not None:
-                self.transports.events = self.events
-        identity = SbcIdentity.from_config(new)
-        identity_changed = identity != self.identity
-        self.identity = self.engine.identity = identity
-        self.gate.configure(new)
+        identity_changed = settings.identity != self.identity
+        self.identity = settings.identity
+        self.engine.reconfigure(settings.identity)
+        self.gate.reconfigure(new, self.events)
         old_listeners = self._listeners(old)
         self._refresh_tls(new)
         self.certificate = certificate_info(new, self.tls_state)
         self.acme = acme_info(new)
         transports = self.transports
         if transports is not None:
-            transports.settings = transport_settings(new)
-            transports.trace_ip = str(new.sbc.wan_ip or new.sbc.public_ip)
+            transports.reconfigure(settings.transport, trace_ip=settings.trace_ip,
+                                   events=self.events)
             new_listeners = self._listeners(new)
             if old_listeners != new_listeners:
                 await transports.stop_listening()
@@ -392,21 +383,13 @@ class SbcApp:
                     await transports.listen(old_listeners)
         if old.trace != new.trace:
             if new.trace.enabled:
-                self.trace.start_with(trace_settings(new))
+                self.trace.start_with(settings.trace)
             elif old.trace.enabled:
                 self.trace.stop()
-        self.resolver = SipResolver(new.hosts, self.resolver.lookup)
-        self.calls.sig.resolver = self.resolver
-        self.calls.configure(new)
-        if old.media.rtpengine != new.media.rtpengine:
-            # New calls use the new ng address; calls under way keep the client (and the
-            # rtpengine) their media sessions were made with.
-            host, port = new.media.rtpengine
-            self.calls.relay = MediaRelay(host, port)
-            log.info("media relay is now rtpengine at %s:%d for new calls", host, port)
+        self.resolver = SipResolver(settings.hosts, self.resolver.lookup)
+        self.calls.reconfigure(new, resolver=self.resolver, rtpengine=settings.rtpengine)
         if self.deps is not None:
-            self.deps.resolver = self.resolver
-            self.deps.events = self.events
+            self.deps.reconfigure(resolver=self.resolver, events=self.events)
         restart_all = identity_changed or self._interval(old) != self._interval(new)
         wanted = {c.name: c for c in new.connections}
         for name, service in list(self.services.items()):

@@ -25,6 +25,7 @@ from ..core.router import RequestContext, Router
 from ..logs import EventLog, Severity
 from ..logs.events import MsgId
 from ..media import LegProfile, MediaError, MediaRelay
+from ..resolve import SipResolver
 from ..routing import Backoff, country_codes, dialled, emergency_numbers
 from ..sip import Request, Response, ServerTransaction, SipPeerError
 from ..sip.dialog import DialogId
@@ -72,8 +73,17 @@ class CallManager:
 
     # -- settings from the config ---------------------------------------------------------
 
-    def configure(self, config: Config) -> None:
+    def reconfigure(self, config: Config, *, resolver: SipResolver | None = None,
+                    rtpengine: tuple[str, int] | None = None) -> None:
+        """A reload: new calls use the new config, resolver and rtpengine; calls under way
+        keep the media client (and the rtpengine) their sessions were made with."""
         self.config = config
+        if resolver is not None:
+            self.sig.reconfigure(resolver)
+        if rtpengine is not None and rtpengine != (self.relay.host, self.relay.port):
+            host, port = rtpengine
+            self.relay = MediaRelay(host, port)
+            log.info("media relay is now rtpengine at %s:%d for new calls", host, port)
 
     @property
     def timer_settings(self) -> TimerSettings:

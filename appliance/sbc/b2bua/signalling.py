@@ -28,6 +28,9 @@ class Signalling:
     engine: SipEngine
     resolver: SipResolver
 
+    def reconfigure(self, resolver: SipResolver) -> None:
+        self.resolver = resolver
+
     @property
     def fqdn(self) -> str:
         return self.engine.identity.fqdn

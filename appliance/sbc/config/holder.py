@@ -13,15 +13,13 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .issues import ConfigError, ConfigIssue
 from .loader import load_config
 from .model import Config
-
-Listener = Callable[[Config, Config], None]
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +65,6 @@ class ConfigHolder:
         self._profiles_dir = profiles_dir
         self._require_files = require_files
         self._config = self._load()
-        self._listeners: list[Listener] = []
 
     def _load(self) -> Config:
         return load_config(
@@ -77,10 +74,6 @@ class ConfigHolder:
     @property
     def config(self) -> Config:
         return self._config
-
-    def subscribe(self, listener: Listener) -> None:
-        """Call listener(old, new) after each successful swap that changed something."""
-        self._listeners.append(listener)
 
     def read(self) -> Config | ReloadResult:
         """The new Config, or the failed result saying why (safe in a worker thread)."""
@@ -103,13 +96,11 @@ class ConfigHolder:
         return self.swap(await asyncio.to_thread(self.read))
 
     def swap(self, new: Config | ReloadResult) -> ReloadResult:
-        """Make `new` the running config and tell the listeners (a failure: keep the old)."""
+        """Make `new` the running config (a failure: keep the old). The app applies it
+        (`SbcApp.on_reload`): there is one reload path."""
         if isinstance(new, ReloadResult):
             return new
         old = self._config
         changed = new != old
         self._config = new
-        if changed:
-            for listener in list(self._listeners):
-                listener(old, new)
         return ReloadResult(True, new, changed, warnings=new.warnings)

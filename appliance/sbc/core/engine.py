@@ -152,6 +152,10 @@ class SipEngine:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
 
+    def reconfigure(self, identity: SbcIdentity) -> None:
+        """A reload: the FQDN and ports that go into our Via, Contact and From."""
+        self.identity = identity
+
     def attach(self, transports: TransportManager) -> None:
         self.transports = transports
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .. import PRODUCT, __version__
-from ..config.model import DEFAULT_PORTS, Config
+from ..config.model import DEFAULT_PORTS
 from ..sip import (
     Address,
     Request,
@@ -62,13 +62,6 @@ class SbcIdentity:
     fqdn: str
     ports: Mapping[str, int] = field(default_factory=dict)
     user_agent: str = f"{PRODUCT}/{__version__}"
-
-    @classmethod
-    def from_config(cls, config: Config) -> SbcIdentity:
-        ports: dict[str, int] = {}
-        for listener in config.sbc.listen:
-            ports.setdefault(listener.transport, listener.port)
-        return cls(config.sbc.fqdn, ports)
 
     def port(self, transport: str) -> int:
         """The configured listening port for `transport` (the default port if none)."""

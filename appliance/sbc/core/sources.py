@@ -65,11 +65,12 @@ class SourceGate:
         self._resolved: dict[str, frozenset[IPAddress]] = {}
         self._verdicts: dict[str, bool] = {}
         self._peers: frozenset[IPAddress] = frozenset()
-        self.configure(config)
+        self.reconfigure(config, events)
 
-    def configure(self, config: Config) -> None:
+    def reconfigure(self, config: Config, events: EventLog | None = None) -> None:
         """A new config: new allowlist (resolved addresses of kept connections stay)."""
         self.config = config
+        self.events = events
         names = {c.name for c in config.connections}
         self._resolved = {k: v for k, v in self._resolved.items() if k in names}
         self._rebuild()

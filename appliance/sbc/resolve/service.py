@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from ..config.model import Config, Connection
+from ..config.model import Connection
 from .connection import destination_for
 from .dnslookup import DnsLookup
 from .records import Destination, Pinned, Target, Transport
@@ -30,10 +30,6 @@ class SipResolver:
         self.lookup: AsyncLookup = lookup if lookup is not None else DnsLookup()
         self._randint = randint
         self._ipv6 = ipv6
-
-    @classmethod
-    def from_config(cls, config: Config, lookup: AsyncLookup | None = None) -> SipResolver:
-        return cls(config.hosts, lookup)
 
     async def resolve(
         self, dest: Destination, transports: Sequence[Transport] = ALL_TRANSPORTS

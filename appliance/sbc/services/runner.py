@@ -44,6 +44,11 @@ class ServiceDeps:
     def identity(self) -> SbcIdentity:
         return self.engine.identity
 
+    def reconfigure(self, *, resolver: SipResolver, events: EventLog | None) -> None:
+        """A reload: services started from now on use the new resolver and event log."""
+        self.resolver = resolver
+        self.events = events
+
     async def targets(self, conn: Connection) -> list[Target]:
         targets = await self.resolver.targets(conn)
         self.gate.update_resolved(conn.name, [t.ip for t in targets])

@@ -144,6 +144,13 @@ class TransportManager:
         self._admit_datagram = getattr(receiver, "admit_datagram", None)
         self._reserved_peer = getattr(receiver, "reserved_peer", None)
 
+    def reconfigure(self, settings: TransportSettings, *, trace_ip: str | None,
+                    events: EventLog | None) -> None:
+        """New limits, trace address and event log (a reload); open connections go on."""
+        self.settings = settings
+        self.trace_ip = trace_ip
+        self.events = events
+
     # -- settings the connections read ---------------------------------------------------
 
     @property
