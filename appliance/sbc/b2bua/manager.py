@@ -27,7 +27,7 @@ from ..logs.events import MsgId
 from ..media import LegProfile, MediaError, MediaRelay
 from ..resolve import SipResolver
 from ..routing import Backoff, country_codes, dialled, emergency_numbers
-from ..sip import Request, Response, ServerTransaction, SipPeerError
+from ..sip import Request, Response, ServerTransaction
 from ..sip.dialog import DialogId
 from ..transport import Peer
 from .call import Call
@@ -163,11 +163,7 @@ class CallManager:
     def _replaces(self, ctx: RequestContext, source: Connection) -> None:
         """INVITE with Replaces (RFC 3891), e.g. Teams picking a parked call back up: the
         new dialog takes the place of the one it names."""
-        try:
-            replaces = parse_replaces(ctx.request.headers.get("Replaces") or "")
-        except SipPeerError as err:
-            ctx.respond(400, err.reason)
-            return
+        replaces = parse_replaces(ctx.request.headers.get("Replaces") or "")  # 400: engine
         found = None
         for local, remote in ((replaces.to_tag, replaces.from_tag),
                               (replaces.from_tag, replaces.to_tag)):
@@ -189,11 +185,7 @@ class CallManager:
             return
         call, leg = found
         assert leg.dialog is not None
-        try:
-            leg.dialog.receive_request(request)
-        except SipPeerError as err:
-            ctx.respond(err.status or 500, err.reason)
-            return
+        leg.dialog.receive_request(request)  # a CSeq out of order: 500, by the engine
         self.spawn(call.on_request(leg, ctx))
 
     def on_cancel(self, ctx: RequestContext, invite: ServerTransaction) -> None:

@@ -63,7 +63,7 @@ class Transfer:
         try:
             target = refer_target(ctx.request)
         except SipPeerError as err:
-            ctx.respond(400, err.reason)
+            ctx.reject(err)
             return
         stay = call.other(self.referrer)
         if target.replaces is not None:

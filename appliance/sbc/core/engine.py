@@ -356,12 +356,24 @@ class SipEngine:
             return
         try:
             handler(ctx)
+        except SipPeerError as err:
+            self.reject(ctx, err)
         except Exception:
             self.counters.handler_errors += 1
             log.exception("%s handler failed (Call-ID %s)", message.method,
                           message.headers.get("Call-ID"))
             if tx.state in (State.TRYING, State.PROCEEDING):
                 ctx.respond(500)
+
+    def reject(self, ctx: RequestContext, err: SipPeerError) -> None:
+        """A peer error found by a handler, in a request that parsed: its status (400 when
+        it names none) with its reason, once, while the request still waits for an answer.
+        Malformed messages never reach a handler: `_peer_error` answers those."""
+        self.counters.error_answers += 1
+        log.info("refused %s from %s (Call-ID %s): %s", ctx.request.method, ctx.source,
+                 ctx.request.headers.get("Call-ID"), err.reason)
+        if ctx.transaction.state in (State.TRYING, State.PROCEEDING):
+            ctx.respond(err.status or 400, err.reason, headers=err.response_headers)
 
     def _cancel(self, ctx: RequestContext, invite: object) -> None:
         if not isinstance(invite, ServerTransaction):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..config import Connection
-from ..sip import Request, Response, ServerTransaction, build_response, new_tag
+from ..sip import Request, Response, ServerTransaction, SipPeerError, build_response, new_tag
 from ..transport import Peer
 
 if TYPE_CHECKING:
@@ -92,6 +92,12 @@ class RequestContext:
     ) -> None:
         self.engine.respond(self.transaction, self.response(status, reason, headers=headers,
                                                             body=body))
+
+    def reject(self, err: SipPeerError) -> None:
+        """A peer error a handler found in this request (an unusable Replaces, Refer-To,
+        CSeq): answered the one way `SipEngine.reject` answers them all. A synchronous
+        handler may simply raise it; the engine calls this."""
+        self.engine.reject(self, err)
 
 
 Handler = Callable[[RequestContext], None]
