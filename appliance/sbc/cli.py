@@ -40,6 +40,7 @@ from .config import cli as config_cli
 from .config.save import remove_stale_temps
 from .doctor import cli as doctor_cli
 from .status import TRACE_FILE, find_status, format_status, public_json, run_dir
+from .status.schema import problems as status_problems
 from .trace import TraceRequest, TraceRequestError, read_request, write_request
 from .trace.control import DEFAULT_FILES, DEFAULT_MAX_BYTES, DEFAULT_PATH, TraceSettings
 
@@ -235,6 +236,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"sbc status: {found.problem}", file=sys.stderr)
         return NOT_RUNNING
     assert found.doc is not None
+    wrong = status_problems(found.doc)
+    if wrong:  # an SBC of another version wrote it: show what can be shown, say so
+        print(f"sbc status: {found.path} does not fit this version's status schema "
+              f"({'; '.join(wrong[:3])}); restart the SBC if it was just upgraded",
+              file=sys.stderr)
     if args.json:
         print(json.dumps(public_json(found.doc), indent=2))
     else:

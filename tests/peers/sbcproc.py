@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from sbc.certs.testpki import LabCA
+from sbc.status.schema import problems as schema_problems
 
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -175,11 +176,16 @@ class SbcProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def status(self) -> dict[str, Any]:
+        """status.json, checked against its schema (`sbc.status.schema`) on every read."""
         for _ in range(20):  # the file is replaced atomically, but may be absent briefly
             try:
-                return json.loads(self.status_file.read_text())
+                doc: dict[str, Any] = json.loads(self.status_file.read_text())
             except (FileNotFoundError, ValueError):
                 time.sleep(0.05)
+                continue
+            wrong = schema_problems(doc)
+            assert not wrong, "status.json does not fit sbc.status.schema:\n" + "\n".join(wrong)
+            return doc
         raise AssertionError(f"no status file at {self.status_file}")
 
     def connection(self, name: str) -> dict[str, Any]:

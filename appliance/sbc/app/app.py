@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .. import PRODUCT, __version__
 from ..b2bua import CallManager, Signalling
@@ -50,6 +50,8 @@ from ..services import (
 )
 from ..sip.ids import RandomBytes
 from ..status import STATUS_FILE, TRACE_FILE, status_bytes, write_status
+from ..status.schema import VERSION as STATUS_VERSION
+from ..status.schema import ConnectionStatus, StatusSnapshot
 from ..trace import TraceControl, watch_control_file
 from ..transport import TlsContexts, TransportManager
 from .console import ConsoleSink
@@ -438,7 +440,8 @@ class SbcApp:
 
     # -- status -------------------------------------------------------------------------
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> StatusSnapshot:
+        """status.json (its shape: `sbc.status.schema`)."""
         now_wall = time.time()
         loop_now = asyncio.get_running_loop().time()
         to_wall = now_wall - loop_now
@@ -451,7 +454,7 @@ class SbcApp:
             elif service and service.registration and service.registration.target:
                 target = service.registration.target
             port = f":{conn.port}" if conn.port else ""
-            connections.append({
+            connections.append(ConnectionStatus({
                 "name": conn.name,
                 "waiting": self.waiting.get(conn.name),
                 "kind": conn.kind,
@@ -464,15 +467,15 @@ class SbcApp:
                                 if service and service.probe else None),
                 "options_in": self.options_in.status(conn.name),
                 "certificate": self._peer_certificate(service, now_wall),
-            })
+            }))
         cert = dict(self.certificate)
         end = cert.pop("not_after_ts", None)
         if isinstance(end, float):
             cert["days_left"] = int((end - now_wall) // 86400)
         trace = self.trace.status()
         transports = self.transports.snapshot() if self.transports is not None else {}
-        return {
-            "version": 1,
+        return StatusSnapshot({
+            "version": STATUS_VERSION,
             "product": f"{PRODUCT} {__version__}",
             "pid": os.getpid(),
             "started": self.started,
@@ -480,7 +483,7 @@ class SbcApp:
             "config": {"path": str(self.holder.path), "last_reload": self.last_reload},
             "sbc": {
                 "fqdn": self.config.sbc.fqdn,
-                "listening": transports.get("listening", []),
+                "listening": cast("list[Any]", transports.get("listening", [])),
             },
             "certificate": cert,
             "acme": self.acme,
@@ -491,8 +494,8 @@ class SbcApp:
             "dropped": self.gate.snapshot(),
             "engine": self.engine.snapshot(),
             "transport": {
-                "stats": transports.get("stats", {}),
-                "connections": transports.get("connections", []),
+                "stats": cast("dict[str, Any]", transports.get("stats", {})),
+                "connections": cast("list[Any]", transports.get("connections", [])),
             },
             "trace": {
                 "active": trace.active,
@@ -500,7 +503,7 @@ class SbcApp:
                 "messages": trace.messages,
                 "configured_path": str(self.config.trace.path),
             },
-        }
+        })
 
     def _peer_certificate(self, service: _Service | None, now: float) -> dict[str, Any] | None:
         """The certificate the connection's TLS peer showed last time (None: not TLS or

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,11 @@ def candidate_run_dirs(explicit: str | Path | None = None) -> list[Path]:
     return [SYSTEM_RUN_DIR, _user_run_dir()]
 
 
-def status_bytes(doc: dict[str, Any]) -> bytes:
+def status_bytes(doc: Mapping[str, Any]) -> bytes:
     return (json.dumps(doc, indent=1, sort_keys=False) + "\n").encode()
 
 
-def write_status(path: Path, doc: dict[str, Any] | bytes) -> None:
+def write_status(path: Path, doc: Mapping[str, Any] | bytes) -> None:
     """Replace the status file (in /run: atomic, not fsynced; readers never see half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = doc if isinstance(doc, bytes) else status_bytes(doc)
