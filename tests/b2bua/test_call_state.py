@@ -10,7 +10,10 @@ from sbc.b2bua.state import (
     InvalidTransition,
     Phase,
     Resend,
+    SessionStep,
+    session_step,
 )
+from sbc.b2bua.timers import LegTimer
 
 T1, T2 = 0.5, 4.0
 
@@ -76,3 +79,14 @@ def test_phases_move_only_along_the_table() -> None:
 def test_every_phase_can_end_except_the_end() -> None:
     assert all(Phase.ENDED in TRANSITIONS[p] for p in Phase if p is not Phase.ENDED)
     assert TRANSITIONS[Phase.ENDED] == frozenset()
+
+
+def test_session_timers_on_a_moving_clock() -> None:
+    ours, theirs = LegTimer(1800, we_refresh=True), LegTimer(1800, we_refresh=False)
+    assert session_step(ours, 100.0, 100.0 + 899) is None
+    assert session_step(ours, 100.0, 100.0 + 900) is SessionStep.REFRESH  # half (§7.2)
+    assert session_step(theirs, 100.0, 100.0 + 1767) is None
+    assert session_step(theirs, 100.0, 100.0 + 1768) is SessionStep.EXPIRED  # -32 s (§10)
+    short = LegTimer(90, we_refresh=False)
+    assert session_step(short, 0.0, 59.9) is None
+    assert session_step(short, 0.0, 60.0) is SessionStep.EXPIRED  # -interval/3

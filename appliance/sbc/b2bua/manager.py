@@ -37,6 +37,7 @@ from .leg import Leg
 from .refer import parse_replaces
 from .sdp import inactive, sdp_body
 from .signalling import Signalling
+from .state import SessionStep, session_step
 from .timers import TimerSettings
 
 log = logging.getLogger(__name__)
@@ -284,9 +285,10 @@ class CallManager:
                 timer = leg.timer
                 if timer is None or not leg.confirmed:
                     continue
-                if timer.we_refresh and now >= timer.refresh_at(leg.refreshed):
+                step = session_step(timer, leg.refreshed, now)
+                if step is SessionStep.REFRESH:
                     self.spawn(call.refresh(leg))
-                elif not timer.we_refresh and now >= timer.expire_at(leg.refreshed):
+                elif step is SessionStep.EXPIRED:
                     log.info("call %s: %s did not refresh the session; ending the call",
                              call.id, leg.conn.name)
                     self.spawn(call.hangup("session-expired", "sbc"))

@@ -10,12 +10,16 @@ only asks for the next deadline and does what `handle_timer` says.
     resend.next_at()                  # 0.5 s on: send the 2xx again
     resend.handle_timer(now)          # RESEND, GIVE_UP (Timer L: 64*T1 without ACK) or None
     resend.ack()                      # the ACK came: no more deadlines
+
+    session_step(leg_timer, refreshed, now)   # REFRESH (we send one), EXPIRED, or None
 """
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+
+from .timers import LegTimer
 
 
 class Phase(enum.Enum):
@@ -102,3 +106,16 @@ class AnswerRetransmit:
         self.interval = min(2 * self.interval, self.t2)
         self.due = min(now + self.interval, self.deadline)
         return Resend.RESEND
+
+
+class SessionStep(enum.Enum):
+    REFRESH = "refresh"  # we are the refresher and half the interval has passed
+    EXPIRED = "expired"  # the peer was to refresh and did not: end the call
+
+
+def session_step(timer: LegTimer, refreshed: float, now: float) -> SessionStep | None:
+    """What a leg's session timer (RFC 4028) asks for at `now`, its last refresh having
+    been at `refreshed`."""
+    if timer.we_refresh:
+        return SessionStep.REFRESH if now >= timer.refresh_at(refreshed) else None
+    return SessionStep.EXPIRED if now >= timer.expire_at(refreshed) else None
