@@ -33,7 +33,7 @@ from .sip_procs import (
     pss_kib,
     rss_kib,
 )
-from .sip_servers import FQDN, kamailio_binary, sbc_command, sbc_env, wait_for
+from .sip_servers import FQDN, kamailio_binary, kamcmd, sbc_command, sbc_env, wait_for
 from .sip_sipp import last_stats, response_ms, sipp_binary
 
 SCENARIOS = ROOT / "benchmarks" / "scenarios"
@@ -339,12 +339,7 @@ class KamailioProxy(CallServer):
         self.ctl = f"unix:{work / 'kamailio_ctl'}"
 
     def kamcmd(self, *args: str) -> str:
-        try:
-            out = subprocess.run(["kamcmd", "-s", self.ctl, *args], capture_output=True,
-                                 text=True, timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return out.stdout if out.returncode == 0 else ""
+        return kamcmd(self.ctl, *args)
 
     def start(self) -> KamailioProxy:
         binary = kamailio_binary()

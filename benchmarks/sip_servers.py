@@ -200,6 +200,16 @@ def kamailio_tls_module() -> bool:
         "/usr/local/lib64/kamailio/modules"))
 
 
+def kamcmd(ctl: str, *args: str) -> str:
+    """A kamcmd query to the Kamailio at control socket `ctl`; "" when it fails."""
+    try:
+        out = subprocess.run(["kamcmd", "-s", ctl, *args], capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return out.stdout if out.returncode == 0 else ""
+
+
 class KamailioServer(Server):
     """Kamailio with benchmarks/data/kamailio-options.cfg: UDP and, when the tls module
     is installed (kamailio-tls-modules), mutual TLS with the same certificate and CA.
@@ -234,12 +244,7 @@ class KamailioServer(Server):
         )
 
     def kamcmd(self, *args: str) -> str:
-        try:
-            out = subprocess.run(["kamcmd", "-s", self.ctl, *args], capture_output=True,
-                                 text=True, timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            return ""
-        return out.stdout if out.returncode == 0 else ""
+        return kamcmd(self.ctl, *args)
 
     def start(self) -> KamailioServer:
         binary = kamailio_binary()
