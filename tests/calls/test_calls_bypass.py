@@ -121,11 +121,15 @@ def test_a_carrier_call_rings_two_teams_endpoints_and_the_one_that_answers_gets_
         carrier_to_teams(carrier_ep, net.sbc, sbc_port, winner, sbc_key, 1)
         teams_to_carrier(carrier_ep, winner, key, 1)
         assert loser.recv(1, timeout=0.3) == [], "media went to the endpoint that did not answer"
+        sbc = lab.sbc
+        assert sbc is not None
+        legs = lab.wait_for(lambda: [leg for call in sbc.status()["calls"]["active"]
+                                     for leg in call["legs"]], "the call in the status")
+        assert {leg["connection"]: leg["bypass"] for leg in legs} == {
+            "Telekom": False, "Teams1": True}
         lab.check(carrier, teams)
 
         # bypass off on the same running SBC: the next call goes the media-processor way
-        sbc = lab.sbc
-        assert sbc is not None
         sbc.config.write_text(lab.config(public_ip=net.sbc))
         sbc.signal(signal.SIGHUP)
         lab.wait_for(lambda: "config reloaded" in sbc.output(), "the reload with bypass off")

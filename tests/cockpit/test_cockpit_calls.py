@@ -129,6 +129,10 @@ def test_broken_call_data_is_shown_as_far_as_it_goes(browser: Browser,
     assert rows == [["", ["anonymous", "", "unknown", "—", "", ""]],
                     ["e1", ["anonymous", "", "unknown", "—", "1:02:05", "Teams1"]]]
     assert browser.script("return OpenSBC.callRows({calls: 'x'})") == []
+    bypass = browser.script(
+        "return OpenSBC.callRows({calls: {active: [{id: 'b1', legs: [{connection: 'Teams1',"
+        " media: '198.51.100.20:50010', bypass: true}]}]}})[0].cells[5].text")
+    assert bypass == "Teams1 198.51.100.20:50010 (media bypass)"
     assert browser.script("return OpenSBC.countersText({counters: null})") == (
         "0 attempted · 0 answered · 0 active")
     assert [browser.script("return OpenSBC.clock(arguments[0])", s)

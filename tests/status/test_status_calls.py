@@ -127,3 +127,12 @@ def test_leg_tags_are_not_needed() -> None:
         del leg["tag"], leg["media"]
     row = lines_after(format_status(status(calls), now=T0 + 75.0), "c1f0")[0]
     assert row.endswith("Telekom <-> Teams2")
+
+
+def test_a_media_bypass_leg_says_so() -> None:
+    from sbc.status.calls import _leg
+
+    leg = {"connection": "Teams1", "state": "confirmed", "media": "198.51.100.20:50010",
+           "bypass": True}
+    assert _leg(leg) == "Teams1 198.51.100.20:50010 (media bypass)"
+    assert "bypass" not in _leg({**leg, "bypass": False})

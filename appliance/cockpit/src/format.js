@@ -175,6 +175,8 @@ function legText(leg) {
         text += ' (' + leg.state + ')';
     if (leg.media)
         text += ' ' + leg.media;
+    if (leg.bypass)
+        text += ' (media bypass)';
     return text;
 }
 

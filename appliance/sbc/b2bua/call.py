@@ -388,6 +388,12 @@ class Call(EstablishedCall):
             self.attempt.cancel()
         self.manager.spawn(self._finish("caller"))
 
+    def _bypass(self, leg: Leg) -> bool:
+        """The leg's media comes straight from a Teams client (or a media processor) over
+        ICE: media bypass."""
+        profile = self.media.profiles.get(leg.tag) if self.media is not None else None
+        return profile is not None and profile.ice_lite
+
     def status(self) -> dict[str, object]:
         return {
             "id": self.id,
@@ -397,5 +403,5 @@ class Call(EstablishedCall):
             "called": self.record.called,
             "started": self.record.started,
             "answered": self.record.answered,
-            "legs": [leg.status() for leg in self.legs.values()],
+            "legs": [{**leg.status(), "bypass": self._bypass(leg)} for leg in self.legs.values()],
         }

@@ -4,7 +4,7 @@ of active calls (`render.public_json` turns the same part into JSON for machines
 The SBC writes it as
 ``{"counters": {"attempted", "answered", "active", "failed": {cause: n}, "dropped": {...}},
 "active": [{"id", "state", "route", "calling", "called", "started", "answered",
-"legs": [{"tag", "connection", "call_id", "state", "media"}]}]}``
+"legs": [{"tag", "connection", "call_id", "state", "media", "relay", "bypass"}]}]}``
 with epoch times. A status file from an SBC without calls has no "calls" key; every
 piece may be missing, so a reader never fails on an older or partial document.
 """
@@ -63,6 +63,8 @@ def _leg(leg: dict[str, Any]) -> str:
         text += f" {leg['media']}"
         if leg.get("relay"):
             text += f" via {leg['relay']}"  # the peer's RTP address, and ours toward it
+    if leg.get("bypass"):
+        text += " (media bypass)"
     return text
 
 
