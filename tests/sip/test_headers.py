@@ -92,3 +92,22 @@ def test_copy_and_equality() -> None:
     c.add("From", "b")
     assert h != c and len(h) == 1 and len(c) == 2
     assert Headers([("t", "a")]) == h
+
+
+def test_the_name_cache_stays_bounded() -> None:
+    from sbc.sip import headers as module
+
+    for n in range(module._MAX_NAMES + 100):
+        Headers([(f"X-Odd-{n}", "1")])
+    Headers([("X-" + "a" * 5000, "1")])
+    assert len(module._NAMES) <= module._MAX_NAMES
+    assert all(len(name) <= module._MAX_NAME_LENGTH for name in module._NAMES)
+    headers = Headers([("v", "SIP/2.0/UDP a"), ("VIA", "SIP/2.0/UDP b")])
+    assert headers.get_all("Via") == ["SIP/2.0/UDP a", "SIP/2.0/UDP b"]
+    assert headers.items()[0][0] == "Via"
+
+
+def test_a_bad_name_looked_up_is_still_refused_when_added() -> None:
+    assert Headers().get("Bad:Name") is None
+    with pytest.raises(SipUsageError):
+        Headers([("Bad:Name", "1")])

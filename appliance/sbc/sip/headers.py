@@ -8,6 +8,7 @@ headers written as ``Via: a, b`` stay one entry, and `Headers.values` splits the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from .errors import SipUsageError
@@ -73,8 +74,28 @@ def canonical_name(name: str) -> str:
     return CANONICAL_NAMES.get(name.lower(), name)
 
 
+_BAD_NAME = re.compile(r"[:\r\n \t]")
+_NAMES: dict[str, tuple[str, str]] = {}  # a name as written -> (key, canonical name)
+_MAX_NAMES = 4096  # names from the wire are few; a flood of odd ones is not remembered
+_MAX_NAME_LENGTH = 64  # nor a long one (a name can be as long as a message)
+
+
+def _names(name: str) -> tuple[str, str]:
+    """(lookup key, canonical spelling) of a header name: compact forms expanded, the key
+    in lower case. Worked out once per spelling, since every message adds and looks up
+    the same few names many times."""
+    known = _NAMES.get(name)
+    if known is None:
+        canonical = canonical_name(name)
+        known = (canonical.lower(), canonical)
+        if (len(_NAMES) < _MAX_NAMES and 0 < len(name) <= _MAX_NAME_LENGTH
+                and not _BAD_NAME.search(name)):
+            _NAMES[name] = known  # only good names: `_check` trusts the cache
+    return known
+
+
 def _key(name: str) -> str:
-    return canonical_name(name).lower()
+    return _names(name)[0]
 
 
 def split_list(value: str) -> list[str]:
@@ -107,80 +128,86 @@ def split_list(value: str) -> list[str]:
 
 
 def _check(name: str, value: str) -> None:
-    if not name or any(c in name for c in ":\r\n \t"):
-        raise SipUsageError(f"bad header name {name!r}")
+    if name not in _NAMES and (not name or _BAD_NAME.search(name)):
+        raise SipUsageError(f"bad header name {name!r}")  # a cached name was checked
     if "\r" in value or "\n" in value:
         raise SipUsageError(f"header {name} value holds CR or LF: {value!r}")
 
 
 class Headers:
-    """Header lines in order, each ``(canonical name, value as received)``."""
+    """Header lines in order, each ``(canonical name, value as received)``. Each line
+    keeps its lookup key from when it was added, so a lookup compares keys and never
+    lower-cases names again."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_lines",)
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items: list[tuple[str, str]] = []
+        self._lines: list[tuple[str, str, str]] = []  # (key, canonical name, value)
         for name, value in items:
             self.add(name, value)
 
+    @staticmethod
+    def _line(name: str, value: str) -> tuple[str, str, str]:
+        _check(name, value)
+        key, canonical = _names(name)
+        return key, canonical, value
+
     def add(self, name: str, value: str) -> None:
         """Append a header line."""
-        _check(name, value)
-        self._items.append((canonical_name(name), value))
+        self._lines.append(self._line(name, value))
 
     def prepend(self, name: str, value: str) -> None:
         """Insert a line before the first line of the same header (or at the top).
 
         This is how a Via or Record-Route is pushed.
         """
-        _check(name, value)
-        key = _key(name)
-        for i, (have, _) in enumerate(self._items):
-            if have.lower() == key:
-                self._items.insert(i, (canonical_name(name), value))
+        line = self._line(name, value)
+        for i, (have, _, _) in enumerate(self._lines):
+            if have == line[0]:
+                self._lines.insert(i, line)
                 return
-        self._items.insert(0, (canonical_name(name), value))
+        self._lines.insert(0, line)
 
     def set(self, name: str, value: str) -> None:
         """Replace every line of ``name`` with one line, where the first one was."""
-        _check(name, value)
-        key = _key(name)
-        for i, (have, _) in enumerate(self._items):
-            if have.lower() == key:
-                self._items[i] = (canonical_name(name), value)
-                self._items[i + 1 :] = [it for it in self._items[i + 1 :] if it[0].lower() != key]
+        line = self._line(name, value)
+        key = line[0]
+        for i, (have, _, _) in enumerate(self._lines):
+            if have == key:
+                self._lines[i] = line
+                self._lines[i + 1 :] = [it for it in self._lines[i + 1 :] if it[0] != key]
                 return
-        self._items.append((canonical_name(name), value))
+        self._lines.append(line)
 
     def remove(self, name: str) -> int:
         """Drop every line of ``name``; return how many there were."""
         key = _key(name)
-        before = len(self._items)
-        self._items = [it for it in self._items if it[0].lower() != key]
-        return before - len(self._items)
+        before = len(self._lines)
+        self._lines = [it for it in self._lines if it[0] != key]
+        return before - len(self._lines)
 
     def replace_first(self, name: str, value: str) -> None:
         """Change the value of the first line of ``name`` (e.g. the top Via)."""
         _check(name, value)
         key = _key(name)
-        for i, (have, _) in enumerate(self._items):
-            if have.lower() == key:
-                self._items[i] = (have, value)
+        for i, (have, canonical, _) in enumerate(self._lines):
+            if have == key:
+                self._lines[i] = (have, canonical, value)
                 return
         raise SipUsageError(f"no {name} header to replace")
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first line of ``name``."""
         key = _key(name)
-        for have, value in self._items:
-            if have.lower() == key:
+        for have, _, value in self._lines:
+            if have == key:
                 return value
         return default
 
     def get_all(self, name: str) -> list[str]:
         """The values of every line of ``name``, unsplit."""
         key = _key(name)
-        return [value for have, value in self._items if have.lower() == key]
+        return [value for have, _, value in self._lines if have == key]
 
     def values(self, name: str) -> list[str]:
         """Every value of ``name``: lines of list headers split at their commas."""
@@ -195,23 +222,23 @@ class Headers:
 
     def copy(self) -> Headers:
         new = Headers()
-        new._items = list(self._items)
+        new._lines = list(self._lines)
         return new
 
     def items(self) -> list[tuple[str, str]]:
-        return list(self._items)
+        return [(name, value) for _, name, value in self._lines]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(list(self._items))
+        return iter(self.items())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._lines)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Headers) and self._items == other._items
+        return isinstance(other, Headers) and self.items() == other.items()
 
     def __repr__(self) -> str:
-        return f"Headers({self._items!r})"
+        return f"Headers({self.items()!r})"
