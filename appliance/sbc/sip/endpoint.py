@@ -30,12 +30,13 @@ class Endpoint:
         return self.transport != "udp"
 
 
-def stamp_received(request: Request, source: Endpoint) -> Via:
+def stamp_received(request: Request, source: Endpoint, via: Via | None = None) -> Via:
     """Add received= (and fill rport=) in the top Via of a request we got (§18.2.1).
 
-    Returns the new top Via; the request's headers are updated in place.
+    Returns the new top Via; the request's headers are updated in place. `via`: the top
+    Via as the caller parsed it already (it is updated too).
     """
-    via = request.top_via
+    via = via if via is not None else request.top_via
     changed = False
     if via.host.strip("[]") != source.host.strip("[]") or "rport" in via.params:
         via.params["received"] = source.host.strip("[]")
@@ -51,7 +52,8 @@ def stamp_received(request: Request, source: Endpoint) -> Via:
     return via
 
 
-def response_destination(request: Request, source: Endpoint) -> Endpoint:
+def response_destination(request: Request, source: Endpoint,
+                         via: Via | None = None) -> Endpoint:
     """Where responses to ``request`` go (§18.2.2, RFC 3581 §4).
 
     On a stream: back over the connection it came on. On UDP: the received address
@@ -59,7 +61,7 @@ def response_destination(request: Request, source: Endpoint) -> Endpoint:
     """
     if source.reliable:
         return source
-    via = request.top_via
+    via = via if via is not None else request.top_via
     default = DEFAULT_PORTS.get(via.transport.lower(), 5060)
     if via.params.get("maddr"):
         return Endpoint(via.params["maddr"] or "", via.port or default, "udp")

@@ -21,6 +21,7 @@ from .client_transaction import (
 )
 from .endpoint import Endpoint, response_destination, stamp_received
 from .errors import SipUsageError
+from .fields import Via
 from .message import Request, Response
 from .server_transaction import (
     ServerInviteTransaction,
@@ -30,10 +31,12 @@ from .server_transaction import (
 from .transaction import EPSILON, Action, Deliver, State, TimerConfig, Transaction
 
 
-def server_key(request: Request, *, method: str | None = None) -> tuple[Hashable, ...]:
+def server_key(request: Request, *, method: str | None = None,
+               via: Via | None = None) -> tuple[Hashable, ...]:
     """The key a request matches server transactions by (ACK and CANCEL: pass
-    ``method="INVITE"`` to find the INVITE they refer to)."""
-    via = request.top_via
+    ``method="INVITE"`` to find the INVITE they refer to; `via`: its top Via, when the
+    caller has parsed it already)."""
+    via = via if via is not None else request.top_via
     kind = method or ("INVITE" if request.method == "ACK" else request.method)
     if via.has_cookie:
         return ("3261", via.branch, via.sent_by().lower(), kind)
@@ -134,28 +137,30 @@ class TransactionLayer:
         self._track(tx)
         return actions
 
-    def _find_server(self, request: Request) -> ServerTransaction | None:
-        if request.method != "ACK" or request.top_via.has_cookie:
-            return self.servers.get(server_key(request))
+    def _find_server(self, request: Request, key: tuple[Hashable, ...],
+                     via: Via) -> ServerTransaction | None:
+        if request.method != "ACK" or via.has_cookie:
+            return self.servers.get(key)
         # RFC 2543 ACK: its To tag is the one our final response added.
         tag = request.to_addr.tag
-        for key in (server_key(request), server_key(request)[:-1] + (None,)):
-            tx = self.servers.get(key)
+        for candidate in (key, key[:-1] + (None,)):
+            tx = self.servers.get(candidate)
             if tx is not None and tx.response_to_tag == tag:
                 return tx
         return None
 
     def _receive_request(self, request: Request, source: Endpoint, now: float) -> list[Action]:
-        key = server_key(request)
-        tx = self._find_server(request)
-        stamp_received(request, source)
+        via = request.top_via  # parsed once here: the key, the lookup, received=, the reply
+        key = server_key(request, via=via)
+        tx = self._find_server(request, key, via)
+        via = stamp_received(request, source, via)
         if tx is not None:
             actions = tx.receive_request(request, now)
             self._track(tx)
             return actions
         if request.method == "ACK":
             return [Deliver(request, None)]  # the ACK for a 2xx belongs to the dialog
-        dest = response_destination(request, source)
+        dest = response_destination(request, source, via)
         new: ServerTransaction
         if request.method == "INVITE":
             new = ServerInviteTransaction(request, dest, self.config)
