@@ -211,19 +211,18 @@ def advice(run: Run) -> str:
         else "about 300 KiB"
     return f"""The SBC answers each OPTIONS in one Python process with {calls} function calls:
 it parses every header into objects{share("parse the datagram")}, validates the request as a
-whole{share("validate the request")}, parsing the Via and the URIs again on the way ({via:.0f} Via
-and {uri:.0f} URI parses per OPTIONS), looks headers up by scanning the list and lower-casing
-every name on each lookup ({lower:.0f} `str.lower` calls per OPTIONS), parses the source
-address again for the allowlist and the connection lookup ({ips:.0f} address parses per
-OPTIONS), runs a server transaction
-that lingers for Timer J (32 s over UDP) although OPTIONS needs no state, and builds the
-200 from header objects{share("OPTIONS handler: build and send the 200")}. Kamailio parses
-lazily in C and answers statelessly. What would raise the figure, roughly in order of gain
-per effort: answer OPTIONS from allowed sources statelessly (no transaction: a
-retransmission just gets another 200); index headers by canonical lower-case name once
-at parse time instead of scanning; parse the top Via and the URIs once per message;
-cache the allowlist decision and the matching connections per source address; skip the
-whole-request validation for OPTIONS beyond what the 200 needs. Then more cores: one
+whole{share("validate the request")}, parsing From, To and the URIs again on the way ({via:.0f} Via
+and {uri:.0f} URI parses per OPTIONS; headers keep their lookup key from parse time, so
+{lower:.0f} `str.lower` calls per OPTIONS remain), parses the source address again for the
+allowlist and the connection lookup ({ips:.0f} address parses per OPTIONS), runs a server
+transaction that lingers for Timer J (32 s over UDP) although OPTIONS needs no state, and
+builds the 200 from header objects{share("OPTIONS handler: build and send the 200")}. Kamailio
+parses lazily in C and answers statelessly. What would raise the figure, roughly in order
+of gain per effort (`python -m benchmarks hotpath` counts each step exactly): answer
+OPTIONS from allowed sources statelessly (no transaction: a retransmission just gets
+another 200); parse From, To and the URIs once per message; cache the allowlist decision
+and the matching connections per source address; skip the whole-request validation for
+OPTIONS beyond what the 200 needs. Then more cores: one
 event loop uses one core at most, so several `sbc` workers on one UDP port with
 SO_REUSEPORT (the kernel spreads sources over them) would multiply the UDP figure on
 the appliance's cores. Over TLS the per-message work is the same, plus OpenSSL, and
