@@ -189,3 +189,32 @@ def test_new_certificate_closes_tls_connections(pki: Pki) -> None:
             await server.close()
 
     run(main())
+
+
+def test_a_message_larger_than_the_tls_read_buffer_arrives_whole(pki: Pki) -> None:
+    """The per-connection read buffer is one TLS record (not asyncio's 256 KiB); a
+    message of several records still arrives in one piece."""
+    from asyncio import sslproto
+
+    from sbc.transport.tls import TLS_READ_BUFFER
+
+    async def main() -> None:
+        server_rec, client_rec = Recorder(), Recorder()
+        server, port = await _tls_server(pki, server_rec)
+        client = TransportManager(client_rec, tls=pki.peer_contexts())
+        assert sslproto.SSLProtocol.max_size == TLS_READ_BUFFER
+        target = Peer("127.0.0.1", port, "tls", sni=FQDN)
+        request = _request("z9hG4bKbig")
+        for n in range(8):  # 56 kB: about four TLS records (a line stays under 8 KiB)
+            request.headers.add("X-Pad", f"{n}" * 7000)
+        try:
+            client.send(request, target)
+            await until(lambda: server_rec.items, what="the large request over TLS")
+            got = server_rec.items[0].message
+            assert isinstance(got, Request)
+            assert got.headers.get_all("X-Pad") == [f"{n}" * 7000 for n in range(8)]
+        finally:
+            await client.close()
+            await server.close()
+
+    run(main())

@@ -48,7 +48,7 @@ from ..trace import TraceControl
 from .admission import Asked, Slots
 from .peer import FlowKey, Incoming, Peer, Receiver
 from .stream import StreamConnection
-from .tls import TlsContexts, handshake_reason
+from .tls import TlsContexts, handshake_reason, limit_tls_read_buffer
 from .udp import UdpListener
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ class TransportManager:
         describe: Callable[[Peer], str | None] = lambda peer: None,
         trace_ip: str | None = None,
     ) -> None:
+        limit_tls_read_buffer()
         self.receiver = receiver
         self.settings = settings
         self.tls = tls

@@ -11,10 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+from asyncio import sslproto
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..certs import tls as certs_tls
+
+# asyncio reads a TLS connection's socket into a buffer of SSLProtocol.max_size, made and
+# zero-filled per connection: 256 KiB in Python 3.11, though one TLS record is at most
+# 16 KiB of data plus its header and MAC. Teams keeps several connections open all the
+# time, and a busy SBC hundreds: 18 KiB is enough for a whole record per read.
+TLS_READ_BUFFER = 18 * 1024
+
+
+def limit_tls_read_buffer(size: int = TLS_READ_BUFFER) -> None:
+    """Make asyncio's per-connection TLS read buffer `size` bytes (for every TLS
+    connection opened from now on in this process; the transports call it)."""
+    sslproto.SSLProtocol.max_size = size
 
 
 @dataclass(frozen=True)
