@@ -118,6 +118,24 @@ def test_options_answer() -> None:
     run(main())
 
 
+def test_options_are_answered_statelessly() -> None:
+    """No server transaction for an OPTIONS outside a dialog: a retransmission gets
+    another 200 (with received= and rport as the request's Via asks), nothing lingers."""
+    async def main() -> None:
+        async with stack() as s:
+            port = s.peer.getsockname()[1]
+            request = options(port=port)
+            first = _parse(await s.exchange(request))
+            again = _parse(await s.exchange(request))  # the same branch: a retransmission
+            assert first.status == again.status == 200
+            assert first.top_via.received == "127.0.0.1" and first.top_via.rport == port
+            assert s.engine.layer.servers == {}
+            seen = s.responder.status("Teams1")
+            assert seen is not None and seen["count"] == 2
+
+    run(main())
+
+
 def test_unlisted_source_gets_nothing_and_is_counted() -> None:
     async def main() -> None:
         async with stack() as s:

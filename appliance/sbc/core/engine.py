@@ -35,6 +35,7 @@ from ..sip import (
     Request,
     Response,
     Send,
+    ServerNonInviteTransaction,
     ServerPolicy,
     ServerTransaction,
     SipPeerError,
@@ -50,6 +51,8 @@ from ..sip import (
     error_response,
     new_tag,
     parse_via,
+    response_destination,
+    stamp_received,
     validate_request,
     validate_response,
 )
@@ -57,7 +60,7 @@ from ..sip.ids import RandomBytes
 from ..trace.sipinfo import sip_method
 from ..transport import Incoming, Peer, TransportManager
 from .identity import POLICY, SbcIdentity
-from .router import RequestContext, Router, connection_headers
+from .router import Handler, RequestContext, Router, connection_headers
 from .sources import SourceGate
 
 log = logging.getLogger(__name__)
@@ -240,11 +243,30 @@ class SipEngine:
         except SipPeerError as err:
             self._peer_error(incoming, err)
             return
+        if request.method == "OPTIONS" and self._options_statelessly(request, incoming):
+            return
         self._current = incoming
         try:
             self._execute(self.layer.receive(request, incoming.source, now))
         finally:
             self._current = None
+
+    def _options_statelessly(self, request: Request, incoming: Incoming) -> bool:
+        """An OPTIONS outside a dialog is answered without a server transaction (a UAS
+        may answer statelessly, RFC 3261 §8.2.7): a retransmission just gets another
+        200, and nothing lingers for Timer J (32 s over UDP). False leaves it to the
+        transaction layer (an OPTIONS in a dialog, or no handler)."""
+        handler = self.router.handler_for("OPTIONS")
+        if handler is None or request.to_addr.tag is not None:
+            return False
+        via = stamp_received(request, incoming.source)
+        carrier = ServerNonInviteTransaction(  # never registered: it only carries the
+            request, response_destination(request, incoming.source, via), self.layer.config)
+        carrier.state = State.TRYING  # request and the reply address to the handler
+        ctx = self._context(request, carrier, incoming)
+        ctx.stateless = True
+        self._run(handler, ctx)
+        return True
 
     def _response(self, response: Response, incoming: Incoming, now: float) -> None:
         self.counters.responses_in += 1
@@ -336,16 +358,7 @@ class SipEngine:
             if self.router.on_stray is not None:  # an ACK for a 2xx: the dialog's
                 self.router.on_stray(message, incoming.source)
             return
-        ctx = RequestContext(
-            request=message,
-            transaction=tx,
-            source=incoming.source,
-            peer_names=incoming.peer_names,
-            connections=self.gate.classify(
-                incoming.source.host, incoming.source.transport, incoming.peer_names
-            ),
-            engine=self,
-        )
+        ctx = self._context(message, tx, incoming)
         if message.method == "CANCEL":
             self._cancel(ctx, action.cancels)
             return
@@ -354,15 +367,32 @@ class SipEngine:
             self.counters.unhandled += 1
             ctx.respond(501)
             return
+        self._run(handler, ctx)
+
+    def _context(self, request: Request, tx: ServerTransaction,
+                 incoming: Incoming) -> RequestContext:
+        return RequestContext(
+            request=request,
+            transaction=tx,
+            source=incoming.source,
+            peer_names=incoming.peer_names,
+            connections=self.gate.classify(
+                incoming.source.host, incoming.source.transport, incoming.peer_names
+            ),
+            engine=self,
+        )
+
+    def _run(self, handler: Handler, ctx: RequestContext) -> None:
+        """The handler, with its peer errors answered and its failures a 500."""
         try:
             handler(ctx)
         except SipPeerError as err:
             self.reject(ctx, err)
         except Exception:
             self.counters.handler_errors += 1
-            log.exception("%s handler failed (Call-ID %s)", message.method,
-                          message.headers.get("Call-ID"))
-            if tx.state in (State.TRYING, State.PROCEEDING):
+            log.exception("%s handler failed (Call-ID %s)", ctx.request.method,
+                          ctx.request.headers.get("Call-ID"))
+            if ctx.transaction.state in (State.TRYING, State.PROCEEDING):
                 ctx.respond(500)
 
     def reject(self, ctx: RequestContext, err: SipPeerError) -> None:
@@ -388,6 +418,14 @@ class SipEngine:
             self.respond(invite, build_response(invite.request, 487, to_tag=ctx.to_tag))
 
     # -- answering and sending --------------------------------------------------------
+
+    def respond_stateless(self, tx: ServerTransaction, response: Response) -> None:
+        """A response outside the transaction layer (stateless OPTIONS), to the address
+        the request's Via names; the carrier `tx` only records that it was answered."""
+        if response.status >= 200:
+            tx.state = State.TERMINATED
+        if self.transports is not None:
+            self.transports.send(response, tx.peer)
 
     def respond(self, tx: ServerTransaction, response: Response) -> None:
         try:

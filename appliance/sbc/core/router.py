@@ -52,6 +52,7 @@ class RequestContext:
     connections: tuple[Connection, ...]
     engine: SipEngine
     to_tag: str = field(default="")
+    stateless: bool = False  # answered outside the transaction layer (OPTIONS)
 
     def __post_init__(self) -> None:
         if not self.to_tag:
@@ -90,8 +91,11 @@ class RequestContext:
         headers: Iterable[tuple[str, str]] = (),
         body: bytes = b"",
     ) -> None:
-        self.engine.respond(self.transaction, self.response(status, reason, headers=headers,
-                                                            body=body))
+        response = self.response(status, reason, headers=headers, body=body)
+        if self.stateless:
+            self.engine.respond_stateless(self.transaction, response)
+        else:
+            self.engine.respond(self.transaction, response)
 
     def reject(self, err: SipPeerError) -> None:
         """A peer error a handler found in this request (an unusable Replaces, Refer-To,
