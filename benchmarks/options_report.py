@@ -228,12 +228,11 @@ SO_REUSEPORT (the kernel spreads sources over them) would multiply the UDP figur
 the appliance's cores. Over TLS the per-message work is the same, plus OpenSSL, and
 several messages may arrive in one read.
 
-Memory per TLS connection ({per_conn} here) is mostly Python 3.11's asyncio SSL
-transport, which allocates and zero-fills a 256 KiB read buffer per connection
-(`asyncio.sslproto.SSLProtocol.max_size`), although a TLS record holds at most 16 KiB.
-In a trial while this benchmark was written, an SBC with that size set to 17 KiB needed
-63 KiB per connection instead of 302 KiB (500 idle connections); that is a one-line
-knob for the SBC's TLS code (Kamailio in this run: {kam_conn} per connection)."""
+Memory per TLS connection: {per_conn} here (Kamailio in this run: {kam_conn} per
+connection). Python 3.11's asyncio SSL transport allocates and zero-fills a 256 KiB read
+buffer per connection (`asyncio.sslproto.SSLProtocol.max_size`), although a TLS record
+holds at most 16 KiB; the SBC sets it to one record, 18 KiB (`sbc.transport.tls`,
+issue 14 step 3), which took an idle connection from 302 KiB to about 72 KiB."""
 
 
 def _read_int(path: str) -> str:
