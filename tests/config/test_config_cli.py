@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ from sbc.cli import main as sbc_main
 from sbc.config import load_config
 from sbc.config.cli import main
 from sbc.config.rtpengine import render_for
+
+from .conftest import make_box
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = (REPO / "examples/appliance.yaml").read_text()
@@ -31,15 +32,7 @@ connections:
 
 @pytest.fixture
 def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A config file, OPENSBC_CONFIG pointing at it and a systemctl that records."""
-    config = tmp_path / "sbc.yaml"
-    config.write_text(EXAMPLE)
-    fake = tmp_path / "systemctl"
-    fake.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/systemctl.log\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("OPENSBC_CONFIG", str(config))
-    monkeypatch.setenv("OPENSBC_SYSTEMCTL", str(fake))
-    return config
+    return make_box(tmp_path, monkeypatch, EXAMPLE)
 
 
 def calls(box: Path) -> list[str]:

@@ -7,7 +7,6 @@ one PSTN gateway with one -MediaBypass); a change is applied with a reload.
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,10 @@ import pytest
 from sbc.config import ConfigError, load_config
 from sbc.config.cli import main
 
-from .conftest import WriteConfig
+from .conftest import THREE_CONNECTIONS, WriteConfig, make_box
 
 # BASE has 7 lines: the Teams entry is line 6, the generic peer line 7.
-BASE = """\
-sbc:
-  fqdn: sbc.example.com
-  public_ip: 203.0.113.10
-connections:
-  - {name: Telekom, profile: telekom-deutschlandlan, line_number: "+4930123456780", auth_user: "1", password: p}
-  - {name: Teams, profile: teams-generic}
-  - {name: Pbx, profile: generic, host: 192.0.2.20}
-"""  # noqa: E501
+BASE = THREE_CONNECTIONS
 
 
 def errors_of(path: Path, **kwargs: Any) -> list[str]:
@@ -152,14 +143,7 @@ def test_a_peer_profile_fixing_it_is_refused(write_config: WriteConfig, tmp_path
 
 @pytest.fixture
 def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    config = tmp_path / "sbc.yaml"
-    config.write_text(BASE)
-    fake = tmp_path / "systemctl"
-    fake.write_text(f'#!/bin/sh\necho "$*" >> {tmp_path}/systemctl.log\n')
-    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
-    monkeypatch.setenv("OPENSBC_CONFIG", str(config))
-    monkeypatch.setenv("OPENSBC_SYSTEMCTL", str(fake))
-    return config
+    return make_box(tmp_path, monkeypatch, BASE)
 
 
 def answer(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:

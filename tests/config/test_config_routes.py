@@ -8,18 +8,10 @@ from pathlib import Path
 import pytest
 from sbc.config import CallsConfig, ConfigError, MediaConfig, Route, load_config
 
-from .conftest import MINIMAL, WriteConfig
+from .conftest import MINIMAL, THREE_CONNECTIONS, WriteConfig
 
 # BASE has 7 lines: the first line after it is FIRST.
-BASE = """\
-sbc:
-  fqdn: sbc.example.com
-  public_ip: 203.0.113.10
-connections:
-  - {name: Telekom, profile: telekom-deutschlandlan, line_number: "+4930123456780", auth_user: "1", password: p}
-  - {name: Teams, profile: teams-generic}
-  - {name: Pbx, profile: generic, host: 192.0.2.20}
-"""  # noqa: E501
+BASE = THREE_CONNECTIONS
 FIRST = 8
 
 
