@@ -63,6 +63,7 @@ test:
 
 bench: $(STAMP)
 	tools/host-deps test bench
+	$(PY) -m pip install -q -e '.[build,test,bench]'
 	$(PY) -m benchmarks
 
 clean:
