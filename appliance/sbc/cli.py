@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     # For labs and tests: OPTIONS more often than sbc.yaml allows (10 s minimum there).
     p.add_argument("--options-interval", type=float, help=argparse.SUPPRESS)
     p.add_argument("--status-interval", type=float, default=2.0, help=argparse.SUPPRESS)
+    p.add_argument("--event-loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+                   help="uvloop when installed (auto, the default) or asyncio's own loop")
     p.set_defaults(func=cmd_run)
 
     sub.add_parser("check", help="validate a config file (sbc check --help)", add_help=False)
@@ -162,6 +164,7 @@ class _EarlySignals:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .app import RunOptions
+    from .app.loop import LoopError, choose_loop
 
     early = _EarlySignals()  # first of all, see _EarlySignals
     _configure_logging(args.verbose)
@@ -175,14 +178,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"sbc run: {args.config}: {len(exc.errors)} error(s); not started",
               file=sys.stderr)
         return 1
+    try:
+        loop = choose_loop(args.event_loop)
+    except LoopError as exc:
+        print(f"sbc run: {exc}", file=sys.stderr)
+        return 1
     options = RunOptions(
+        event_loop=loop.name,
         run_dir=run_dir(args.run_dir),
         options_interval=args.options_interval,
         status_interval=args.status_interval,
         console=args.verbose,
     )
     remove_stale_temps(Path(args.config))
-    return asyncio.run(_serve(holder, options, early))
+    with asyncio.Runner(loop_factory=loop.factory) as runner:
+        return runner.run(_serve(holder, options, early))
 
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR2)

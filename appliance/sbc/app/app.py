@@ -70,6 +70,7 @@ class RunOptions:
     options_interval: float | None = None  # overrides sbc.options_interval (labs, tests)
     status_interval: float = 2.0
     console: bool = False  # events and logs to stderr too
+    event_loop: str = "asyncio"  # what it runs on (sbc.app.loop), for the start-up line
     random: RandomBytes = os.urandom
     uniform: Callable[[float, float], float] = _random.uniform
     registration: RegistrationPolicy = field(default_factory=RegistrationPolicy)
@@ -182,8 +183,9 @@ class SbcApp:
             watch_control_file(self.trace, self.trace_control_path)))
         self._tasks.append(asyncio.create_task(self._watch_certificate()))
         listening = ", ".join(f"{t} {a}:{p}" for t, a, p in self.transports.listening())
-        log.info("%s %s started as %s, listening on %s, %d connection(s)", PRODUCT,
-                 __version__, config.sbc.fqdn, listening, len(config.connections))
+        log.info("%s %s started as %s on %s, listening on %s, %d connection(s)", PRODUCT,
+                 __version__, config.sbc.fqdn, self.options.event_loop, listening,
+                 len(config.connections))
         self.ready = True
         if self._reload_queued:
             log.info("config reload requested during start-up: reloading now")

@@ -48,7 +48,7 @@ from ..trace import TraceControl
 from .admission import Asked, Slots
 from .peer import FlowKey, Incoming, Peer, Receiver
 from .stream import StreamConnection
-from .tls import TlsContexts, handshake_reason, limit_tls_read_buffer
+from .tls import TlsContexts, handshake_reason, limit_tls_read_buffer, start_held_server
 from .udp import UdpListener
 
 log = logging.getLogger(__name__)
@@ -191,9 +191,13 @@ class TransportManager:
                 else:
                     if item.transport == "tls" and self.tls is None:
                         raise OSError("a TLS listener needs the certificate files")
-                    server = await asyncio.start_server(
-                        self._acceptor(item.transport), host, item.port, reuse_address=True
-                    )
+                    if item.transport == "tls":
+                        server = await start_held_server(self._acceptor("tls"), host,
+                                                         item.port)
+                    else:
+                        server = await asyncio.start_server(
+                            self._acceptor(item.transport), host, item.port,
+                            reuse_address=True)
                     self._servers.append((item, server))
             except OSError as exc:
                 raise OSError(

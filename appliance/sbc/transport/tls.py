@@ -9,9 +9,11 @@ connection (`TransportManager.close_tls` drains the old ones).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import ssl
 from asyncio import sslproto
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,41 @@ def limit_tls_read_buffer(size: int = TLS_READ_BUFFER) -> None:
     """Make asyncio's per-connection TLS read buffer `size` bytes (for every TLS
     connection opened from now on in this process; the transports call it)."""
     sslproto.SSLProtocol.max_size = size
+
+
+class _HeldStreamProtocol(asyncio.StreamReaderProtocol):
+    """A stream protocol that reads nothing until TLS is started on it.
+
+    The SBC checks a connection's source before it spends a handshake on it, so the
+    handshake starts in the connection's task, after `connection_made`. A ClientHello
+    read before then lands in the stream's buffer, out of the TLS layer's reach, and the
+    handshake stalls until its timeout (seen under load on uvloop, which starts reading
+    a new connection at once). So the reads wait; `loop.start_tls` resumes them once the
+    TLS layer is in place. asyncio's own loop registers the reader just after
+    `connection_made` whatever the pause said, and reads one iteration later: its pause
+    comes in that next iteration, ahead of any read (a no-op when `start_tls` already
+    ran)."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        assert isinstance(transport, asyncio.ReadTransport)
+        if type(transport).__module__.startswith("uvloop"):
+            transport.pause_reading()
+        else:
+            asyncio.get_running_loop().call_soon(transport.pause_reading)
+
+
+async def start_held_server(
+    callback: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    host: str, port: int,
+) -> asyncio.Server:
+    """`asyncio.start_server` for a TLS listener whose callback calls `start_tls`."""
+    loop = asyncio.get_running_loop()
+
+    def factory() -> asyncio.StreamReaderProtocol:
+        return _HeldStreamProtocol(asyncio.StreamReader(loop=loop), callback, loop=loop)
+
+    return await loop.create_server(factory, host, port, reuse_address=True)
 
 
 @dataclass(frozen=True)
