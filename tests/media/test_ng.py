@@ -11,10 +11,13 @@ CARRIER = LegProfile(srtp=False, rtcp_mux=False, strip_ice=True, media_address="
 TEAMS = LegProfile(srtp=True, rtcp_mux=True, strip_ice=True, media_address="203.0.113.5")
 
 
-def test_cookies_come_from_the_injected_random_source() -> None:
-    counter = itertools.count()
+def test_cookies_are_a_random_prefix_and_a_counter() -> None:
+    counter = itertools.count(1)
     cookies = ng.Cookies(lambda n: bytes([next(counter)] * n), size=3)
-    assert [cookies.next() for _ in range(3)] == ["000000", "010101", "020202"]
+    assert [cookies.next() for _ in range(3)] == ["0101011", "0101012", "0101013"]
+    again = ng.Cookies(lambda n: bytes([next(counter)] * n), size=3)  # a restart
+    assert again.next() == "0202021"  # another prefix: no reply cached for an old one
+    assert len({cookies.next() for _ in range(1000)}) == 1000
 
 
 def test_frame_and_unframe() -> None:

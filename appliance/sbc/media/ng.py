@@ -51,14 +51,19 @@ Random = Callable[[int], bytes]
 
 
 class Cookies:
-    """Unique request cookies from an injected random source (os.urandom by default)."""
+    """Unique request cookies: a prefix from the injected random source (os.urandom by
+    default), drawn once, and a counter. Replies are matched by cookie, and rtpengine
+    answers a repeated cookie from its reply cache, so a cookie must never recur: within
+    a process the counter sees to that, across restarts the random prefix does. One
+    random draw per process instead of one system call per request."""
 
     def __init__(self, random: Random = os.urandom, size: int = 8) -> None:
-        self._random = random
-        self._size = size
+        self._prefix = random(size).hex()
+        self._count = 0
 
     def next(self) -> str:
-        return self._random(self._size).hex()
+        self._count += 1
+        return f"{self._prefix}{self._count:x}"
 
 
 def frame(cookie: str, command: Mapping[str, Any]) -> bytes:

@@ -99,36 +99,48 @@ class MediaRelay:
 
     async def _exchange(self, transport: asyncio.DatagramTransport, name: str,
                         command: Mapping[str, Any]) -> dict[str, Any]:
-        """One request on the wire: sent, retransmitted, answered or timed out."""
+        """One request on the wire: sent, retransmitted, answered or timed out. One
+        future and one timer per request (the timer re-arms itself for each retry): a
+        call makes three of these, and `wait_for` with `shield` per try cost a task, two
+        futures and their callbacks each."""
         if self._closed:
             raise MediaError("the media relay client is closed")
         cookie = self._cookies.next()
         while cookie in self._pending:
             cookie = self._cookies.next()
         datagram = ng.frame(cookie, command)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
         self._pending[cookie] = future
         self.requests += 1
         started = time.monotonic()
-        try:
-            for attempt in range(self.retries + 1):
-                if attempt:
-                    self.retransmissions += 1
-                    log.debug("rtpengine: no answer to '%s' yet, sending it again", name)
-                transport.sendto(datagram)
-                try:
-                    reply = await asyncio.wait_for(asyncio.shield(future), self.timeout)
-                    break
-                except TimeoutError:
-                    continue
-            else:
+        tries = 1
+        timer: asyncio.TimerHandle | None = None
+
+        def again() -> None:
+            nonlocal timer, tries
+            if future.done():
+                return
+            if tries > self.retries:
                 self.failures += 1
-                raise MediaError(self._timeout_text(name, started))
+                future.set_exception(MediaError(self._timeout_text(name, started)))
+                return
+            tries += 1
+            self.retransmissions += 1
+            log.debug("rtpengine: no answer to '%s' yet, sending it again", name)
+            transport.sendto(datagram)
+            timer = loop.call_later(self.timeout, again)
+
+        transport.sendto(datagram)
+        timer = loop.call_later(self.timeout, again)
+        try:
+            return await future
         finally:
+            if timer is not None:
+                timer.cancel()
             self._pending.pop(cookie, None)
             if not future.done():
                 future.cancel()
-        return reply
 
     async def ping(self) -> bool:
         """True when rtpengine answers a ping."""
