@@ -390,10 +390,37 @@ def run_held(run: Run, kind: str, rounds: int) -> None:
         run.held[kind] = {"batches": batches}
 
 
+def py_spy() -> str | None:
+    """py-spy on PATH, else next to this interpreter (`make bench` installs it into .venv
+    with the `bench` extra, and runs the benchmarks without activating .venv)."""
+    found = shutil.which("py-spy")
+    if found:
+        return found
+    for folder in (Path(sys.executable).parent, ROOT / ".venv" / "bin"):
+        if (folder / "py-spy").exists():
+            return str(folder / "py-spy")
+    return None
+
+
+def _spy_error(log_file: Path) -> str:
+    """The last line py-spy wrote (why it sampled nothing: ptrace refused, process gone)."""
+    try:
+        lines = [line.strip() for line in log_file.read_text(errors="replace").splitlines()]
+    except OSError:
+        return "no log"
+    lines = [line for line in lines if line]
+    return lines[-1][:200] if lines else "an empty log"
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def run_profile(run: Run) -> None:
-    spy = shutil.which("py-spy") or str(ROOT / ".venv" / "bin" / "py-spy")
-    if not Path(spy).exists():
-        run.skipped.append("SBC profile (py-spy is not installed: pip install py-spy)")
+    spy = py_spy()
+    if spy is None:
+        run.skipped.append("SBC profile (py-spy is not installed: `make bench` installs it "
+                           "into .venv with the `bench` extra)")
         return
     best = run.ladders.get("SBC signalling")
     rate = max(20, int((best.best if best and best.best else 200) * 0.6))
@@ -424,13 +451,15 @@ def run_profile(run: Run) -> None:
             p.stop()
         log(step.row())
     if not out.exists():
-        run.skipped.append(f"SBC profile (py-spy wrote nothing; see {bench.work}/py-spy.log)")
+        log_file = bench.work / "py-spy.log"
+        run.skipped.append(f"SBC profile (py-spy wrote no profile: {_spy_error(log_file)}; "
+                           f"see {_rel(log_file)})")
         return
     version = subprocess.run([spy, "--version"], capture_output=True, text=True,
                              timeout=10).stdout.strip()
     busy = (u1 - u0) + (s1 - s0)
     run.profile = {"rate": rate, "step": step.row(), "ok": step.ok, "sent": step.sent,
-                   "file": str(out.relative_to(ROOT)), "secs": PROFILE_SECS,
+                   "file": _rel(out), "secs": PROFILE_SECS,
                    "spy_version": version, "stime_share": (s1 - s0) / busy if busy else None,
                    **calls_profile.summarise(json.loads(out.read_text()))}
     for name, pct in run.profile["own"][:12]:
@@ -546,6 +575,8 @@ def main(argv: list[str] | None = None) -> int:
             part("Kamailio held calls", lambda: run_held(run, "Kamailio", 1), hold_need)
     if "profile" in PARTS:
         part("SBC profile", lambda: run_profile(run), PROFILE_SECS + 25)
+    else:  # the report says why there is no profile
+        run.skipped.append("SBC profile (not among BENCH_CALLS_PARTS)")
     if "plain" in PARTS and have_kam:
         part("Kamailio without rtpengine",
              lambda: run_ladder(run, "Kamailio", media=False, start=KAM_START * 2,

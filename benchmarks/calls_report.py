@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from .calls_peers import MEDIA_RATIO
@@ -139,10 +140,28 @@ def held_table(run: Run) -> str:
     return "\n".join(lines)
 
 
+PROFILE_PART = "SBC profile"  # the part's name in run.skipped (calls.py)
+
+
+def profile_missing(run: Run) -> str:
+    """Why this run has no profile, as calls.py recorded it: a report without a profile
+    says so and why, rather than print shares it does not have."""
+    for item in run.skipped:
+        if item.startswith(PROFILE_PART):
+            reason = item[len(PROFILE_PART):].strip()
+            if reason.startswith("(") and reason.endswith(")"):
+                reason = reason[1:-1]
+            if reason:
+                return reason
+    return "no reason was recorded"
+
+
 def profile_text(run: Run) -> str:
     p = run.profile
     if not p:
-        return "Not measured in this run."
+        return wrap("Not measured in this run. No profile was taken "
+                    f"({profile_missing(run)}), so there are no shares by area or by "
+                    "function.")
     areas = "\n".join(f"| {name} | {pct:.1f} % |" for name, pct in p["areas"])
     own = "\n".join(f"| {name} | {pct:.1f} % |" for name, pct in p["own"])
     incl = "\n".join(f"| {name} | {pct:.1f} % |" for name, pct in p["inclusive"])
@@ -150,13 +169,21 @@ def profile_text(run: Run) -> str:
     ktext = (f" The kernel's share of the SBC's CPU in that step (stime of utime + stime): "
              f"**{100 * kernel:.0f} %** (system calls: epoll, recvfrom, sendto on loopback)."
              if kernel is not None else "")
-    return f"""py-spy ({p.get('spy_version', 'py-spy')}) sampled the SBC from outside at
-200 Hz for {p.get('secs', '?')} s while SIPp called at {p['rate']}/s ({p['ok']:,} of
-{p['sent']:,} calls completed; {p['samples']:,} samples of its busy thread). Shares are of
-the time the SBC was running: py-spy leaves out its waits in epoll, and the samples it
-caught in the selector's `select` (on the way into or out of epoll_wait,
-{p.get('waiting_share', 0):.0f} % of all) are left out here too; file:
-`{p['file']}` (open it in https://www.speedscope.app).{ktext}
+    loop = {"uvloop": " The SBC ran on uvloop: the loop's own work (libuv, epoll, the UDP "
+                      "system calls) is C code, which py-spy shows as `Runner.run` and "
+                      "cannot split further.",
+            "asyncio": " The SBC ran on asyncio's own event loop (Python code)."
+            }.get(p.get("loop") or "", "")
+    intro = wrap(
+        f"py-spy ({p.get('spy_version', 'py-spy')}) sampled the SBC from outside at 200 Hz "
+        f"for {p.get('secs', '?')} s while SIPp called at {p['rate']}/s ({p['ok']:,} of "
+        f"{p['sent']:,} calls completed; {p['samples']:,} samples of its busy threads). "
+        "Shares are of the time the SBC was running: py-spy leaves out the threads it finds "
+        "idle, and the samples it caught waiting all the same (in asyncio's selector on the "
+        "way into or out of epoll_wait, or the executor thread in its queue; "
+        f"{p.get('waiting_share', 0):.0f} % of all) are left out here too; file: "
+        f"`{p['file']}` (open it in https://www.speedscope.app).{loop}{ktext}")
+    return f"""{intro}
 
 | area (where the sampled function lives, own time) | share |
 |---|---|
@@ -177,6 +204,7 @@ caught in the selector's `select` (on the way into or out of epoll_wait,
 
 # functions that stand out in a profile, and what each says (shown when in the top list)
 HOTSPOTS = (
+    ("Runner.run", "the event loop's own work in C (uvloop: libuv, epoll, UDP system calls)"),
     ("_SelectorDatagramTransport.sendto", "one `sendto` system call per datagram"),
     ("_SelectorDatagramTransport._read_ready", "one `recvfrom` and a callback per datagram"),
     ("Handle._run", "the event loop running a callback or task step"),
@@ -191,63 +219,143 @@ HOTSPOTS = (
 )
 
 
-def hotspots(run: Run) -> str:
-    own = run.profile.get("own", []) if run.profile else []
+_GLUE = (" %", " µs", " s ")  # a figure and its unit stay on one line
+
+
+def wrap(text: str, indent: str = "") -> str:
+    """A sentence built from the run's figures, wrapped like the hand-written text."""
+    for glue in _GLUE:
+        text = text.replace(glue, glue.replace(" ", "\0", 1))
+    text = textwrap.fill(text, width=88, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)
+    return text.replace("\0", " ")
+
+
+def _func(name: str) -> str:
+    return name.split(" (")[0]
+
+
+def hotspots(run: Run) -> str | None:
+    """The profile's known costly functions with their measured own shares, else its top
+    three by own time; None without a profile (nothing measured, nothing to say)."""
+    own: list[tuple[str, float]] = [(n, v) for n, v in run.profile.get("own", [])] \
+        if run.profile else []
+    if not own:
+        return None
     seen: list[str] = []
     for name, pct in own:
+        f = _func(name)
         for func, what in HOTSPOTS:
-            if name.startswith(func) and what not in " ".join(seen):
-                seen.append(f"{what} (`{name.split(' (')[0]}`, {pct:.1f} %)")
-    return "; ".join(seen) if seen else "none of the known ones"
+            known = f.startswith(func) or f.endswith(func)
+            if known and what not in " ".join(seen):
+                seen.append(f"{what} (`{_func(name)}`, {pct:.1f} %)")
+    if seen:
+        return "; ".join(seen)
+    return "the top ones by own time, " + ", ".join(
+        f"`{_func(name)}` ({pct:.1f} %)" for name, pct in own[:3])
+
+
+def _by_area(run: Run) -> str | None:
+    """The profile's areas of at least 1 % (own time), as measured; None without them."""
+    areas = [(name, pct) for name, pct in run.profile.get("areas", []) if pct >= 1.0] \
+        if run.profile else []
+    if not areas:
+        return None
+    return ", ".join(f"{name} {pct:.0f} %" for name, pct in areas[:7])
+
+
+def _cost(run: Run) -> str:
+    """What a call costs the SBC (and Kamailio), from the signalling ladders' best steps."""
+    sig, kam = _ladder(run, "SBC signalling"), _ladder(run, "Kamailio signalling")
+    step = sig.best_step if sig is not None else None
+    kstep = kam.best_step if kam is not None else None
+    if step is None or step.us_per_request <= 0:
+        return "This run has no passing SBC signalling step, so no CPU cost per call."
+    text = (f"A call through the SBC costs it about {step.us_per_request:,.0f} µs of CPU at its "
+            "highest passing rate")
+    if kstep is not None and kstep.us_per_request > 0:
+        text += f" ({kstep.us_per_request:,.0f} µs for Kamailio with its rtpengine module)"
+    return text + "."
+
+
+def _core(run: Run) -> str:
+    """How close the SBC's one core was at its highest passing and its failing steps."""
+    sig = _ladder(run, "SBC signalling")
+    step = sig.best_step if sig is not None else None
+    if sig is None or step is None:
+        return "The SBC runs on one core at most (one event loop)."
+    text = (f"The SBC runs on one core at most (one event loop): at its highest passing step "
+            f"its process used {step.server_cpu_pct:.0f} % of one (the machine has {NCPU}; "
+            "SIPp and rtpengine used the rest)")
+    failing = [s.server_cpu_pct for s in sig.steps if s.verdict and not s.passed]
+    if len(failing) == 1:
+        text += f", and its failing step shows it at {failing[0]:.0f} %"
+    elif failing:
+        text += (f", and its failing steps show it at {min(failing):.0f}–"
+                 f"{max(failing):.0f} %")
+    return text + "."
 
 
 def advice(run: Run) -> str:
+    """What would raise the SBC's calls/s: the general advice always, the profile's
+    measured shares only when there is a profile (never placeholders)."""
     from .calls import KAM_CHILDREN
 
     p = run.profile
+    loop = p.get("loop") if p else None
     areas = {name: pct for name, pct in p.get("areas", [])} if p else {}
+    own = {_func(name): pct for name, pct in p.get("own", [])} if p else {}
 
-    def share(prefix: str) -> str:
-        pct = sum(v for k, v in areas.items() if k.startswith(prefix))
-        return f"{pct:.0f} %" if areas else "a large share"
+    found = []
+    by_area, standout = _by_area(run), hotspots(run)
+    if by_area:
+        found.append(f"By area (own time): {by_area}.")
+    if standout:
+        found.append(f"What stands out among the functions: {standout}.")
+    measured = ("\n\n" + wrap(" ".join(found))) if found else ""
 
-    sig = _ladder(run, "SBC signalling")
-    step = sig.best_step if sig is not None else None
-    us = f"{step.us_per_request:,.0f} µs" if step is not None else "milliseconds"
-    kam = _ladder(run, "Kamailio signalling")
-    kstep = kam.best_step if kam is not None else None
-    kus = f"{kstep.us_per_request:,.0f} µs" if kstep is not None else "a fraction"
-    cpu = step.server_cpu_pct if step is not None else 100.0
-    return f"""A call through the SBC costs it about {us} of CPU at its highest passing
-rate ({kus} for Kamailio with its rtpengine module). About 18 datagrams per call pass its
-one event loop (INVITE, 100, 180 and 200 on each leg, ACK, BYE and its 200 on each leg,
-and the offer, answer and delete exchanged with rtpengine), and each SIP message is
-parsed into header objects, validated, run through a transaction and a dialog, and
-rebuilt for the other leg. A proxy does less by design (one transaction per request, no
-second dialog, messages forwarded with a few headers changed), and Kamailio does it in C
-across {KAM_CHILDREN} worker processes. The SBC's limit is one core: at its highest
-passing step its process used {cpu:.0f} % of one (the machine has {NCPU}; SIPp and
-rtpengine used the other), and every failing step shows it at 100 %.
-
-By area: SIP parsing, messages and transactions {share("SIP")}, the asyncio event loop
-and its UDP transports {share("asyncio")}, the rtpengine client {share("rtpengine")},
-`ipaddress` {share("ipaddress")}, the B2BUA itself {share("B2BUA")}, the engine and router
-{share("engine")}. What stands out among the functions: {hotspots(run)}.
+    items = [
+        "**More cores**: several `sbc` worker processes sharing the SIP port (SO_REUSEPORT). "
+        "The kernel spreads datagrams by source address, so a call's two legs (two peers) "
+        "land in different workers: they need a hand-off by Call-ID, or each worker owns "
+        "some connections. One event loop never uses more than one core."]
+    if loop == "asyncio":
+        share = areas.get("asyncio event loop, tasks, futures, UDP transports")
+        here = f" ({share:.0f} % here)" if share is not None else ""
+        items.append(
+            "**A faster event loop**: this run's SBC ran on asyncio's own loop; uvloop "
+            "(libuv) does the loop's own work and the UDP transports (`_read_ready`, "
+            f"`sendto`, `Handle._run`){here} in C: `sbc run` takes it when it is installed.")
+    elif loop is None:
+        items.append(
+            "**A faster event loop**: uvloop (libuv) does the loop's own work and the UDP "
+            "transports (`_read_ready`, `sendto`, `Handle._run` on asyncio's loop) in C; "
+            "`sbc run` takes it when it is installed (`--event-loop`).")
+    parses = [f"`{label}` {pct:.0f} %" for label, pct in (
+        ("ipaddress", areas.get("ipaddress")), ("_parse_sip", own.get("_parse_sip")),
+        ("parse_via", own.get("parse_via"))) if pct]
+    parsed = f" (here {', '.join(parses)} of the SBC's time)" if parses else ""
+    items.append(
+        "**Less work per message**: parse headers lazily (only those a B2BUA reads); keep "
+        f"the parsed Via, URIs and source address instead of parsing them again{parsed}; "
+        "read the loop's clock once per message; build the other leg's message by editing "
+        "the parsed one rather than from header objects.")
+    items.append(
+        "**Cheaper rtpengine exchanges**: three ng commands per call are needed, but each "
+        "costs a bencode encode and decode, a future, and an `os.urandom` call for its "
+        "cookie (a counter after a random prefix is enough to match replies).")
+    numbered = "\n".join(wrap(f"{i}. {item}", "   ") for i, item in enumerate(items, 1))
+    return f"""{wrap(_cost(run))}
+About 18 datagrams per call pass its one event loop (INVITE, 100, 180 and 200 on each
+leg, ACK, BYE and its 200 on each leg, and the offer, answer and delete exchanged with
+rtpengine), and each SIP message is parsed into header objects, validated, run through
+a transaction and a dialog, and rebuilt for the other leg. A proxy does less by design
+(one transaction per request, no second dialog, messages forwarded with a few headers
+changed), and Kamailio does it in C across {KAM_CHILDREN} worker processes.
+{wrap(_core(run))}{measured}
 
 What would raise the calls/s figure, roughly in order of gain per effort:
-1. **More cores**: several `sbc` worker processes sharing the SIP port (SO_REUSEPORT).
-   The kernel spreads datagrams by source address, so a call's two legs (two peers)
-   land in different workers: they need a hand-off by Call-ID, or each worker owns
-   some connections. One event loop never uses more than one core.
-2. **A faster event loop**: uvloop (libuv) cuts the loop's own share and that of the
-   UDP transports (`_read_ready`, `sendto`, `Handle._run`): a few lines at start-up.
-3. **Less work per message**: parse headers lazily (only those a B2BUA reads); keep the
-   parsed Via, URIs and source address instead of parsing them again (the `ipaddress`
-   and URI shares); read the loop's clock once per message; build the other leg's
-   message by editing the parsed one rather than from header objects.
-4. **Cheaper rtpengine exchanges**: three ng commands per call are needed, but each
-   costs a bencode encode and decode, a future, and an `os.urandom` call for its
-   cookie (a counter after a random prefix is enough to match replies)."""
+{numbered}"""
 
 
 def body(run: Run, versions: dict[str, str], load0: str) -> str:

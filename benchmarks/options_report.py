@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .calls_report import wrap
 from .options import (
     HOLD,
     KAM_CHILDREN,
@@ -59,10 +60,28 @@ def steps_table(run: Run) -> str:
     return "\n".join(lines)
 
 
+PROFILE_PART = "SBC profile"  # the part's name in run.skipped (options.py)
+
+
+def profile_missing(run: Run) -> str:
+    """Why this run has no profile: what options.py recorded for the part, else the one
+    way it ends without a record (the profiled SBC wrote no cProfile file)."""
+    for item in run.skipped:
+        if item.startswith(PROFILE_PART):
+            reason = item[len(PROFILE_PART):].strip()
+            if reason.startswith("(") and reason.endswith(")"):
+                reason = reason[1:-1]
+            if reason:
+                return reason
+    return "the profiled SBC wrote no cProfile file; see the run's log"
+
+
 def profile_text(run: Run) -> str:
     p = run.profile
     if not p:
-        return "Not measured in this run."
+        return wrap("Not measured in this run. No profile was taken "
+                    f"({profile_missing(run)}), so there are no shares by stage or by "
+                    "function.")
     stages = "\n".join(f"| {name} | {pct:.1f} % | {per:.2f} |"
                        for name, pct, per in p.get("stages", []))
     own = "\n".join(f"| {name} | {pct:.1f} % | {per:.1f} |" for name, pct, per in p["own"])
@@ -192,43 +211,53 @@ only the side-by-side figures of one run compare.
 
 
 def advice(run: Run) -> str:
+    """What would raise the SBC's figures: the general advice always; the profile's
+    measured calls, shares and parse counts only when there is a profile (no stand-ins)."""
     p = run.profile
-    calls = f"about {p['calls_per_request']:,.0f}" if p else "many hundreds of"
     stages = {name: pct for name, pct, _ in p.get("stages", [])} if p else {}
 
     def share(what: str) -> str:
         pct = stages.get(what)
         return f" ({pct:.0f} % of its time)" if pct is not None else ""
 
-    counts = p.get("counts", {}) if p else {}
-    via, uri = counts.get("via", 0.0), counts.get("uri", 0.0)
-    lower, ips = counts.get("lower", 0.0), counts.get("ip", 0.0)
+    counts: dict[str, float] = p.get("counts", {}) if p else {}
+    calls = f" with about {p['calls_per_request']:,.0f} function calls" \
+        if p and "calls_per_request" in p else ""
+    notes = []
+    if "via" in counts and "uri" in counts:
+        notes.append(f"{counts['via']:.0f} Via and {counts['uri']:.0f} URI parses per OPTIONS")
+    if "lower" in counts:
+        notes.append(f"headers keep their lookup key from parse time, so {counts['lower']:.0f} "
+                     "`str.lower` calls per OPTIONS remain")
+    reparse = f" ({'; '.join(notes)})" if notes else ""
+    ips = f" ({counts['ip']:.0f} address parses per OPTIONS)" if "ip" in counts else ""
     kam = run.memory.get("Kamailio", {}).get("points", [])
     kam_conn = (f"{kam[-1]['pss_per_conn_kib']:.0f} KiB Pss" if kam and "pss_per_conn_kib"
                 in kam[-1] else "not measured")
     mem = run.memory.get("SBC", {}).get("points", [])
-    per_conn = f"{mem[-1]['rss_per_conn_kib']:.0f} KiB" if mem and "rss_per_conn_kib" in mem[-1] \
-        else "about 300 KiB"
-    return f"""The SBC answers each OPTIONS in one Python process with {calls} function calls:
-it parses every header into objects{share("parse the datagram")}, validates the request as a
-whole{share("validate the request")}, parsing From, To and the URIs again on the way ({via:.0f} Via
-and {uri:.0f} URI parses per OPTIONS; headers keep their lookup key from parse time, so
-{lower:.0f} `str.lower` calls per OPTIONS remain), parses the source address again for the
-allowlist and the connection lookup ({ips:.0f} address parses per OPTIONS), runs a server
-transaction that lingers for Timer J (32 s over UDP) although OPTIONS needs no state, and
-builds the 200 from header objects{share("OPTIONS handler: build and send the 200")}. Kamailio
-parses lazily in C and answers statelessly. What would raise the figure, roughly in order
-of gain per effort (`python -m benchmarks hotpath` counts each step exactly): answer
-OPTIONS from allowed sources statelessly (no transaction: a retransmission just gets
-another 200); parse From, To and the URIs once per message; cache the allowlist decision
-and the matching connections per source address; skip the whole-request validation for
-OPTIONS beyond what the 200 needs. Then more cores: one
-event loop uses one core at most, so several `sbc` workers on one UDP port with
-SO_REUSEPORT (the kernel spreads sources over them) would multiply the UDP figure on
-the appliance's cores. Over TLS the per-message work is the same, plus OpenSSL, and
-several messages may arrive in one read.
+    per_conn = f"{mem[-1]['rss_per_conn_kib']:.0f} KiB here" if mem and "rss_per_conn_kib" \
+        in mem[-1] else "not measured in this run"
+    work = wrap(
+        f"The SBC answers each OPTIONS in one Python process{calls}: it parses every header "
+        f"into objects{share('parse the datagram')}, validates the request as a "
+        f"whole{share('validate the request')}, parsing From, To and the URIs again on the "
+        f"way{reparse}, parses the source address again for the allowlist and the "
+        f"connection lookup{ips}, runs a server transaction that lingers for Timer J (32 s "
+        "over UDP) although OPTIONS needs no state, and builds the 200 from header "
+        f"objects{share('OPTIONS handler: build and send the 200')}.")
+    return f"""{work}
+Kamailio parses lazily in C and answers statelessly. What would raise the figure, roughly
+in order of gain per effort (`python -m benchmarks hotpath` counts each step exactly):
+answer OPTIONS from allowed sources statelessly (no transaction: a retransmission just
+gets another 200); parse From, To and the URIs once per message; cache the allowlist
+decision and the matching connections per source address; skip the whole-request
+validation for OPTIONS beyond what the 200 needs. Then more cores: one event loop uses
+one core at most, so several `sbc` workers on one UDP port with SO_REUSEPORT (the kernel
+spreads sources over them) would multiply the UDP figure on the appliance's cores. Over
+TLS the per-message work is the same, plus OpenSSL, and several messages may arrive in
+one read.
 
-Memory per TLS connection: {per_conn} here (Kamailio in this run: {kam_conn} per
+Memory per TLS connection: {per_conn} (Kamailio in this run: {kam_conn} per
 connection). Python 3.11's asyncio SSL transport allocates and zero-fills a 256 KiB read
 buffer per connection (`asyncio.sslproto.SSLProtocol.max_size`), although a TLS record
 holds at most 16 KiB; the SBC sets it to one record, 18 KiB (`sbc.transport.tls`,
