@@ -45,10 +45,11 @@ from ..config.model import Listener
 from ..logs import EventLog
 from ..sip import Endpoint, Limits, Request, Response, SipPeerError, parse_datagram
 from ..trace import TraceControl
+from .accept import TlsListener, open_accepted
 from .admission import Asked, Slots
 from .peer import FlowKey, Incoming, Peer, Receiver
 from .stream import StreamConnection
-from .tls import TlsContexts, handshake_reason, limit_tls_read_buffer, start_held_server
+from .tls import TlsContexts, handshake_reason, limit_tls_read_buffer
 from .udp import UdpListener
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class TransportManager:
         self.draining: list[StreamConnection] = []  # out of the table, closed when done
         self.peer_certs: dict[FlowKey, dict[str, Any]] = {}
         self.udp: list[UdpListener] = []
-        self._servers: list[tuple[Listener, asyncio.Server]] = []
+        self._servers: list[tuple[Listener, asyncio.Server | TlsListener]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
@@ -191,9 +192,12 @@ class TransportManager:
                 else:
                     if item.transport == "tls" and self.tls is None:
                         raise OSError("a TLS listener needs the certificate files")
+                    server: asyncio.Server | TlsListener
                     if item.transport == "tls":
-                        server = await start_held_server(self._acceptor("tls"), host,
-                                                         item.port)
+                        family = socket.AF_INET6 if item.address.version == 6 \
+                            else socket.AF_INET
+                        server = await TlsListener.start(host, item.port, family,
+                                                         self._tls_accepted)
                     else:
                         server = await asyncio.start_server(
                             self._acceptor(item.transport), host, item.port,
@@ -305,40 +309,68 @@ class TransportManager:
         finally:
             self.slots.release_source(peer.host)
 
-    async def _admit(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
-    ) -> None:
-        """Allowlist, pool, TLS handshake (a certificate may earn a reserved slot), run."""
-        limits = self.settings
+    def _tls_accepted(self, sock: socket.socket, addr: tuple[str, int]) -> None:
+        """A TLS connection accepted bare: the per-source cap now, the rest in its task
+        (`accept`: nothing reads the socket before the TLS layer does)."""
+        peer = Peer(addr[0], addr[1], "tls")
+        if self._closing or self.slots.source_full(peer.host, self.settings.max_per_source):
+            if not self._closing:
+                self.stats.refused_per_source += 1
+            self.stats.refused_connections += 1
+            sock.close()
+            return
+        self.slots.take_source(peer.host)
+        task = asyncio.create_task(self._tls_connection(sock, peer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _tls_connection(self, sock: socket.socket, peer: Peer) -> None:
+        """Allowlist, TLS handshake (a certificate may earn a reserved slot), pool, run."""
         try:
-            admitted = self.receiver.admit_connection(peer)
+            if not self._admitted(peer):
+                self.stats.refused_connections += 1
+                sock.close()
+                return
+            assert self.tls is not None
+            try:
+                reader, writer = await open_accepted(sock, self.tls.server,
+                                                     self.settings.handshake_timeout)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # every handshake failure: log, carry on
+                self.tls_failed(peer, handshake_reason(exc), direction="in")
+                return
+            names = tuple(certs_tls.peer_names(writer.get_extra_info("peercert")))
+            reserved = self._reserved(peer, ()) or (bool(names) and self._reserved(peer, names))
+            if self.slots.pool_full(reserved, self.settings.max_connections):
+                self._refuse(writer)
+                return
+            await self._run_incoming(reader, writer, peer, reserved)
+        finally:
+            self.slots.release_source(peer.host)
+
+    def _admitted(self, peer: Peer) -> bool:
+        """The receiver's allowlist verdict for a new connection."""
+        try:
+            return bool(self.receiver.admit_connection(peer))
         except Exception:
             log.exception("admit_connection failed for %s", peer)
             self.stats.internal_errors += 1
-            admitted = False
+            return False
+
+    async def _admit(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: Peer
+    ) -> None:
+        """Allowlist and pool for a TCP connection, then run it."""
+        admitted = self._admitted(peer)
         reserved = admitted and self._reserved(peer, ())
-        if not admitted or (peer.transport != "tls" and
-                            self.slots.pool_full(reserved, limits.max_connections)):
+        if not admitted or self.slots.pool_full(reserved, self.settings.max_connections):
             self._refuse(writer)
             return
-        if peer.transport == "tls":
-            assert self.tls is not None
-            try:
-                await writer.start_tls(
-                    self.tls.server, ssl_handshake_timeout=limits.handshake_timeout
-                )
-            except asyncio.CancelledError:
-                writer.transport.abort()
-                raise
-            except Exception as exc:  # every handshake failure: log, close, carry on
-                self.tls_failed(peer, handshake_reason(exc), direction="in")
-                writer.transport.abort()
-                return
-            names = tuple(certs_tls.peer_names(writer.get_extra_info("peercert")))
-            reserved = reserved or (bool(names) and self._reserved(peer, names))
-            if self.slots.pool_full(reserved, limits.max_connections):
-                self._refuse(writer)
-                return
+        await self._run_incoming(reader, writer, peer, reserved)
+
+    async def _run_incoming(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                            peer: Peer, reserved: bool) -> None:
         conn = StreamConnection(self, peer, outbound=False)
         self.slots.take(reserved)
         try:
