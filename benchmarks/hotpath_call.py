@@ -132,6 +132,10 @@ class _Session:
     async def activity(self) -> None:
         return None
 
+    @property
+    def needs_delete(self) -> bool:
+        return self.state != "deleted"
+
     async def delete(self) -> None:
         """The call's end: the driver waits for this (the CDR follows in the same step)."""
         self.relay.commands["delete"] += 1

@@ -95,7 +95,12 @@ class FakeSession:
         pass
 
     async def delete(self) -> None:
+        self.relay.deletes += 1
         self.relay.live.discard(self.call_id)
+
+    @property
+    def needs_delete(self) -> bool:
+        return self.call_id in self.relay.live
 
     async def activity(self) -> None:
         return None
@@ -105,6 +110,7 @@ class FakeSession:
 class FakeRelay:
     fail: bool = False
     live: set[str] = field(default_factory=set)
+    deletes: int = 0
 
     def session(self, call_id: str, profiles: dict[str, LegProfile]) -> FakeSession:
         return FakeSession(call_id, dict(profiles), self)
@@ -276,6 +282,7 @@ def test_bye_from_teams_reaches_the_carrier() -> None:
         rig.answer(to_carrier, 200, "127.0.0.2")
         await settle()
         assert rig.manager.calls == {} and rig.relay.live == set()
+        assert rig.relay.deletes == 1  # one delete per call: nothing could follow it
 
     run(flow)
 

@@ -242,3 +242,32 @@ def test_profile_validation() -> None:
     with pytest.raises(ValueError):
         LegProfile(srtp=False, rtcp_mux=False, strip_ice=True, media_address="192.0.2.1",
                    codecs="PCMA")  # type: ignore[arg-type]
+
+
+
+def test_a_delete_is_needed_again_only_after_an_offer_or_answer() -> None:
+    engine = Engine()
+
+    async def body(server: FakeNg, media: MediaSession) -> None:
+        await media.offer(b"carrier sdp", by="a", to="b")
+        await media.answer(b"teams sdp", by="b", to="a")
+        assert media.needs_delete
+        await media.delete()
+        assert not media.needs_delete  # the usual end of a call: one delete
+        await media.offer(b"carrier sdp", by="a", to="b")  # a late offer re-created it
+        assert media.needs_delete
+        await media.delete()
+        assert not media.needs_delete
+        # An offer still on its way when the delete goes out may re-create the session
+        # after it: the call's late clean-up must delete once more.
+        offering = asyncio.create_task(media.offer(b"carrier sdp", by="a", to="b"))
+        await asyncio.sleep(0)
+        await media.delete()
+        await offering
+        assert media.needs_delete
+        await media.delete()
+        assert not media.needs_delete
+        assert [c["command"] for c in server.commands] == [
+            "offer", "answer", "delete", "offer", "delete", "offer", "delete", "delete"]
+
+    run(engine, body)

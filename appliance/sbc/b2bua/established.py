@@ -69,8 +69,9 @@ class EstablishedCall:
     async def _late_cleanup(self) -> None:
         """The call ended (CANCEL, BYE) while an offer was on its way to rtpengine: that
         offer may have created the session again after it was deleted. Delete it once
-        more (idempotent) so that nothing leaks."""
-        if self.ended and self.media is not None:
+        more (idempotent) so that nothing leaks; not when nothing can have come after
+        the delete that ended the call (the usual case: one delete per call)."""
+        if self.ended and self.media is not None and self.media.needs_delete:
             try:
                 await self.media.delete()
             except Exception:

@@ -51,6 +51,28 @@ class MediaSession:
         self._sent: dict[str, sdp.Origin] = {}  # the o= line (and SDP) last sent to a tag
         self._partner: dict[str, str] = {}  # who each tag last completed an exchange with
         self._late: _LateOffer | None = None
+        # Offers and answers may (re)create the session in rtpengine: how many were
+        # sent, how many await their reply, and how many had been sent when a delete
+        # went out with none awaiting (None: never, or with some still on their way).
+        self._shaped = 0
+        self._shaping_now = 0
+        self._deleted_after: int | None = None
+
+    @property
+    def needs_delete(self) -> bool:
+        """False once a delete went out after every offer and answer had been answered
+        and none was sent since: a second delete would only cost a round trip."""
+        return self._shaping_now > 0 or self._deleted_after != self._shaped
+
+    async def _shaping(self, command: dict[str, Any]) -> dict[str, Any]:
+        """An offer or answer: counted, so `needs_delete` knows what may have come after
+        a delete."""
+        self._shaped += 1
+        self._shaping_now += 1
+        try:
+            return await self._relay.request(command)
+        finally:
+            self._shaping_now -= 1
 
     async def offer(self, sdp_in: bytes | None, *, by: str, to: str) -> bytes:
         """`by` sent an SDP offer meant for `to`: the SDP to send to `to`.
@@ -71,7 +93,7 @@ class MediaSession:
             late = _LateOffer(by, to)
         else:
             late = None
-        reply = await self._relay.request(ng.offer(
+        reply = await self._shaping(ng.offer(
             self.ng_call_id, sdp_in, from_tag=by, to_tag=to, sender=sender, receiver=receiver))
         if late is not None or (self._late is not None and self._late.by == by):
             self._late = late  # a real offer from the late offerer ends the late offer
@@ -81,7 +103,7 @@ class MediaSession:
         """`by` answered `to`'s offer: the SDP to send back to `to`. After a late offer by
         `to`, this goes to `to` as an offer in our 2xx, and `late_answer` follows."""
         answerer, offerer = self._pair(by, to)
-        reply = await self._relay.request(ng.answer(
+        reply = await self._shaping(ng.answer(
             self.ng_call_id, sdp_in, from_tag=to, to_tag=by, offerer=offerer, answerer=answerer))
         out = self._out("answer", to, reply)
         if self._late is not None and (self._late.by, self._late.to) == (to, by):
@@ -101,7 +123,7 @@ class MediaSession:
             raise ValueError(f"no late offer by '{by}' answered by '{to}' is waiting for "
                              "its ACK answer")
         sender, receiver = self._pair(by, to)
-        reply = await self._relay.request(ng.offer(
+        reply = await self._shaping(ng.offer(
             self.ng_call_id, sdp_in, from_tag=by, to_tag=to, sender=sender, receiver=receiver))
         moved = _sdp(reply, "offer")
         known = self._sent.get(to)
@@ -109,7 +131,7 @@ class MediaSession:
             log.warning("media %s: rtpengine moved %s's port on the late answer (%s -> %s); "
                         "%s keeps sending to the old one", self.call_id, to,
                         sdp.media_ports(known.rest), sdp.media_ports(moved), to)
-        await self._relay.request(ng.answer(
+        await self._shaping(ng.answer(
             self.ng_call_id, late.answer, from_tag=by, to_tag=to,
             offerer=sender, answerer=receiver))
         self._late = None
@@ -117,6 +139,7 @@ class MediaSession:
     async def delete(self) -> None:
         """Forget the call in rtpengine. Idempotent; errors other than "unknown call" are
         logged, never raised (the call is over either way)."""
+        self._deleted_after = self._shaped if self._shaping_now == 0 else None
         try:
             await self._relay.request(ng.delete(self.ng_call_id))
         except MediaError as exc:
