@@ -60,7 +60,7 @@ def unescape(text: str) -> str:
 
 def escape(text: str, safe: frozenset[str]) -> str:
     """Escape every character outside ``safe`` as %HH of its UTF-8 bytes."""
-    if all(c in safe for c in text):
+    if safe.issuperset(text):
         return text
     out = []
     for ch in text:
