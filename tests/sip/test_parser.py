@@ -128,3 +128,14 @@ def test_accessor_errors_are_status_aware() -> None:
         resp.top_via  # noqa: B018
     with pytest.raises(SipPeerError):
         resp.call_id  # noqa: B018
+
+
+def test_from_to_cseq_and_call_id_are_parsed_once_per_value() -> None:
+    msg = parse_datagram(OPTIONS)
+    assert msg.from_addr is msg.from_addr and msg.cseq is msg.cseq  # read again: no parse
+    before = msg.to_addr
+    msg.headers.set("To", "<sip:other@example.com>;tag=t9")  # a changed header ...
+    assert msg.to_addr.tag == "t9" and msg.to_addr is not before  # ... is parsed afresh
+    msg.headers.set("CSeq", "7 OPTIONS")
+    assert msg.cseq.number == 7
+    assert parse_datagram(msg.to_bytes()) == msg  # the memo is no part of the message

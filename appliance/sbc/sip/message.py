@@ -59,6 +59,20 @@ class _Fields:
         except SipPeerError as err:
             raise err.with_context(status=self._peer_status(), headers=self.headers) from None
 
+    def _remembered(self, kind: str, value: str, parse: Callable[[], T]) -> T:
+        """`parse()` once per message and header value: a B2BUA reads From, To, CSeq and
+        Call-ID of a message several times (validation, transaction, dialog, call), and
+        each read parsed them again. Keyed by the value, so a changed header is parsed
+        afresh. The results are shared: callers never change them (CSeq is frozen;
+        an Address is copied, `with_tag`, before it is changed)."""
+        memo: dict[tuple[str, str], object] | None = self.__dict__.get("_parsed")
+        if memo is None:
+            memo = self.__dict__["_parsed"] = {}
+        found = memo.get((kind, value))
+        if found is None:
+            found = memo[(kind, value)] = self._parse(parse)
+        return found  # type: ignore[return-value]
+
     def _required(self, name: str) -> str:
         value = self.headers.get(name)
         if value is None:
@@ -83,22 +97,22 @@ class _Fields:
     @property
     def call_id(self) -> str:
         value = self._required("Call-ID")
-        return self._parse(lambda: parse_call_id(value))
+        return self._remembered("call-id", value, lambda: parse_call_id(value))
 
     @property
     def cseq(self) -> CSeq:
         value = self._required("CSeq")
-        return self._parse(lambda: parse_cseq(value))
+        return self._remembered("cseq", value, lambda: parse_cseq(value))
 
     @property
     def from_addr(self) -> Address:
         value = self._required("From")
-        return self._parse(lambda: self._address(value))
+        return self._remembered("from", value, lambda: self._address(value))
 
     @property
     def to_addr(self) -> Address:
         value = self._required("To")
-        return self._parse(lambda: self._address(value))
+        return self._remembered("to", value, lambda: self._address(value))
 
     @property
     def contacts(self) -> list[Address]:
