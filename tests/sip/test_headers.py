@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sbc.sip import Headers, SipUsageError, canonical_name
 from sbc.sip.headers import split_list
 
@@ -111,3 +113,25 @@ def test_a_bad_name_looked_up_is_still_refused_when_added() -> None:
     assert Headers().get("Bad:Name") is None
     with pytest.raises(SipUsageError):
         Headers([("Bad:Name", "1")])
+
+
+def _split_slowly(value: str) -> list[str]:
+    """The character-by-character reading that split_list's shortcuts must agree with."""
+    parts, start, quoted, angle, escaped = [], 0, False, False, False
+    for i, ch in enumerate(value):
+        if quoted:
+            escaped, quoted = (False, quoted) if escaped else (ch == "\\", ch != '"')
+        elif ch == '"':
+            quoted = True
+        elif ch in "<>":
+            angle = ch == "<"
+        elif ch == "," and not angle:
+            parts.append(value[start:i].strip(" \t"))
+            start = i + 1
+    parts.append(value[start:].strip(" \t"))
+    return parts
+
+
+@given(st.text(alphabet=' \t,"<>\\ab', max_size=30))
+def test_split_list_shortcuts_agree_with_the_full_reading(value: str) -> None:
+    assert split_list(value) == _split_slowly(value)

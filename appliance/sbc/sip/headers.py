@@ -102,7 +102,13 @@ def split_list(value: str) -> list[str]:
     """Split a list header value at commas outside quoted strings and <...>.
 
     Elements are stripped; empty elements are kept so that callers can reject them.
+    Most values hold one element, or no quotes and angle brackets: those are split by
+    `str` methods, not character by character.
     """
+    if "," not in value:
+        return [value.strip(" \t")]
+    if '"' not in value and "<" not in value:
+        return [part.strip(" \t") for part in value.split(",")]
     parts: list[str] = []
     start = 0
     in_quotes = in_angle = escaped = False
@@ -198,7 +204,8 @@ class Headers:
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The value of the first line of ``name``."""
-        key = _key(name)
+        known = _NAMES.get(name)  # `_key` inline: the busiest lookup of all
+        key = known[0] if known is not None else _key(name)
         for have, _, value in self._lines:
             if have == key:
                 return value
@@ -206,7 +213,8 @@ class Headers:
 
     def get_all(self, name: str) -> list[str]:
         """The values of every line of ``name``, unsplit."""
-        key = _key(name)
+        known = _NAMES.get(name)
+        key = known[0] if known is not None else _key(name)
         return [value for have, _, value in self._lines if have == key]
 
     def values(self, name: str) -> list[str]:
