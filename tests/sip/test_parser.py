@@ -133,9 +133,24 @@ def test_accessor_errors_are_status_aware() -> None:
 def test_from_to_cseq_and_call_id_are_parsed_once_per_value() -> None:
     msg = parse_datagram(OPTIONS)
     assert msg.from_addr is msg.from_addr and msg.cseq is msg.cseq  # read again: no parse
+    assert "_parsed" not in vars(msg)  # nothing kept on the message itself
+    assert parse_datagram(OPTIONS).from_addr is msg.from_addr  # same value, same result
     before = msg.to_addr
     msg.headers.set("To", "<sip:other@example.com>;tag=t9")  # a changed header ...
     assert msg.to_addr.tag == "t9" and msg.to_addr is not before  # ... is parsed afresh
     msg.headers.set("CSeq", "7 OPTIONS")
     assert msg.cseq.number == 7
     assert parse_datagram(msg.to_bytes()) == msg  # the memo is no part of the message
+
+
+def test_a_response_reads_an_odd_from_leniently_a_request_still_refuses_it() -> None:
+    odd = "<sip:us^er@h>;tag=x"  # "^" may not stand in a user part
+    response = parse_datagram(crlf(
+        "SIP/2.0 200 OK\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+        f"From: {odd}\nTo: <sip:b@h>;tag=y\nCall-ID: c\nCSeq: 1 INVITE\n\n"))
+    assert response.from_addr.tag == "x"  # kept opaque, the tag read
+    request = parse_datagram(crlf(
+        "OPTIONS sip:h SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK2\n"
+        f"From: {odd}\nTo: <sip:b@h>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n"))
+    with pytest.raises(SipPeerError):
+        request.from_addr  # noqa: B018  (the response's entry is not the request's)

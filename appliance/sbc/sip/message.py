@@ -39,12 +39,18 @@ from .uri import Uri
 SIP_VERSION = "SIP/2.0"
 T = TypeVar("T")
 
+_PARSED: dict[tuple[str, str], object] = {}  # (kind, header value) -> parsed (see below)
+_MAX_PARSED = 512  # some 50 calls' worth: the values of one call are read within ms
+
 
 class _Fields:
     """Typed views of the headers, shared by requests and responses."""
 
     headers: Headers
     body: bytes
+    # a request's From/To parse strictly, a response's leniently: never the same entry
+    _from_kind = "request from"
+    _to_kind = "request to"
 
     def _peer_status(self) -> int | None:
         return 400
@@ -60,17 +66,20 @@ class _Fields:
             raise err.with_context(status=self._peer_status(), headers=self.headers) from None
 
     def _remembered(self, kind: str, value: str, parse: Callable[[], T]) -> T:
-        """`parse()` once per message and header value: a B2BUA reads From, To, CSeq and
-        Call-ID of a message several times (validation, transaction, dialog, call), and
-        each read parsed them again. Keyed by the value, so a changed header is parsed
-        afresh. The results are shared: callers never change them (CSeq is frozen;
-        an Address is copied, `with_tag`, before it is changed)."""
-        memo: dict[tuple[str, str], object] | None = self.__dict__.get("_parsed")
-        if memo is None:
-            memo = self.__dict__["_parsed"] = {}
-        found = memo.get((kind, value))
+        """`parse()` once per header value while it is in use: a B2BUA reads From, To,
+        CSeq and Call-ID of a message several times (validation, transaction, dialog,
+        call), and the messages of one call carry the same values. The cache is the
+        module's, bounded and emptied when full, so a message held for 32 s (a
+        transaction's) keeps no parsed objects alive. The results are shared: nobody
+        changes them (CSeq is frozen; an Address is copied, `with_tag`, before it is
+        changed). Errors are not cached: a bad value raises on every read."""
+        key = (kind, value)
+        found = _PARSED.get(key)
         if found is None:
-            found = memo[(kind, value)] = self._parse(parse)
+            found = self._parse(parse)
+            if len(_PARSED) >= _MAX_PARSED:
+                _PARSED.clear()
+            _PARSED[key] = found
         return found  # type: ignore[return-value]
 
     def _required(self, name: str) -> str:
@@ -107,12 +116,12 @@ class _Fields:
     @property
     def from_addr(self) -> Address:
         value = self._required("From")
-        return self._remembered("from", value, lambda: self._address(value))
+        return self._remembered(self._from_kind, value, lambda: self._address(value))
 
     @property
     def to_addr(self) -> Address:
         value = self._required("To")
-        return self._remembered("to", value, lambda: self._address(value))
+        return self._remembered(self._to_kind, value, lambda: self._address(value))
 
     @property
     def contacts(self) -> list[Address]:
@@ -195,6 +204,9 @@ class Response(_Fields):
     reason: str | None = None  # None: the standard phrase
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+
+    _from_kind = "response from"
+    _to_kind = "response to"
 
     def _peer_status(self) -> int | None:
         return None  # a bad response is dropped, never answered
