@@ -385,7 +385,7 @@ def body(run: Run, versions: dict[str, str], load0: str) -> str:
          kam_held["cpu"]),
         ("calls/s without rtpengine (tm + rr alone, for reference)", "-",
          rate_cell(run, "Kamailio no-rtpengine")),
-        ("processes", "1 (one asyncio event loop: one core at most) + rtpengine",
+        ("processes", "1 (one event loop, uvloop: one core at most) + rtpengine",
          f"{c.KAM_CHILDREN} UDP workers (+ timers, control) + rtpengine"),
     ]
     table = "| figure | OpenSBC (B2BUA) | Kamailio (stateful proxy, tm + rr) |\n|---|---|---|\n"

@@ -43,7 +43,11 @@ def _mem(run: Run, label: str, key: str, count: int) -> str:
     point = next((p for p in points if p["connections"] == count), None)
     if point is None or f"{key}_per_conn_kib" not in point:
         return "-"
-    return f"{point[f'{key}_per_conn_kib']:.1f} KiB"
+    text = f"{point[f'{key}_per_conn_kib']:.1f} KiB"
+    opened = int(point.get("open", count))
+    if opened < count:  # the figure is per connection actually open: say how many
+        text += f" (only {opened:,} of {count:,} opened)"
+    return text
 
 
 def steps_table(run: Run) -> str:
@@ -151,7 +155,7 @@ Kamailio {versions['kamailio']}, SIPp {versions['sipp']}; TLS negotiated: {run.t
 | server CPU per OPTIONS at that step, TLS | {tls_sbc_cpu} | {tls_kam_cpu} |
 {chr(10).join(mem_rows)}
 | idle footprint before the connections | {idle_sbc} | {idle_kam} |
-| processes answering | 1 (one asyncio event loop: one core at most) | {workers} |
+| processes answering | 1 (one event loop, uvloop: one core at most) | {workers} |
 
 How: one run on one machine ({NCPU} cores), each part with a fresh server, all on
 127.0.0.1. **Load on the machine**: the machine is shared (other engineers' QEMU boot

@@ -134,7 +134,9 @@ class SbcServer(Server):
             "  options_interval: 60\n"
             f"  tls: {{cert: {self.pki.server_cert}, key: {self.pki.server_key}, "
             f"ca_bundle: {self.pki.ca}}}\n"
-            "  limits: {max_connections: 4096}\n"
+            # the memory part holds 1,000 connections from one client address, more than
+            # the per-source cap of 64 allows by default
+            "  limits: {max_connections: 4096, max_connections_per_source: 4096}\n"
             "connections:\n"
             "  - name: Bench\n"
             "    profile: generic\n"

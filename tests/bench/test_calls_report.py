@@ -169,3 +169,13 @@ def test_options_report_with_a_profile(tmp_path: Path) -> None:
     assert "2 Via and 6 URI parses per OPTIONS" in advice
     assert "12 `str.lower` calls per OPTIONS" in advice
     assert "(4 address parses per OPTIONS)" in advice
+
+
+def test_options_memory_says_how_many_connections_were_really_open(tmp_path: Path) -> None:
+    run = _options_run(tmp_path, {}, [])
+    run.memory["SBC"] = {"baseline": {"rss": 50000}, "points": [
+        {"connections": 200, "open": 200, "rss_per_conn_kib": 40.0},
+        {"connections": 1000, "open": 64, "rss_per_conn_kib": 50.6}]}
+    text = options_body(run, VERSIONS)
+    assert "| memory per idle mutual-TLS connection, 200 open | 40.0 KiB (VmRSS)" in text
+    assert "50.6 KiB (only 64 of 1,000 opened) (VmRSS)" in text
