@@ -48,6 +48,53 @@ class _Protocol(asyncio.DatagramProtocol):
         self._relay._failed(exc)
 
 
+class _Request:
+    """One ng request on the wire: sends itself again after each `timeout` until
+    answered or out of retries. One future and one timer per request (a call makes
+    three; `wait_for` with `shield` per try cost a task, two futures and callbacks). No
+    reference cycle outlives it (`done` drops the timer): a closure that re-armed itself
+    made one per request, and the garbage collector's full passes over them paused the
+    SBC for up to 90 ms under load."""
+
+    __slots__ = ("_relay", "_transport", "_datagram", "_name", "_future", "_started",
+                 "_tries", "_timer")
+
+    def __init__(self, relay: MediaRelay, transport: asyncio.DatagramTransport,
+                 datagram: bytes, name: str, future: asyncio.Future[dict[str, Any]]) -> None:
+        self._relay = relay
+        self._transport = transport
+        self._datagram = datagram
+        self._name = name
+        self._future = future
+        self._started = time.monotonic()
+        self._tries = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def send(self) -> None:
+        self._tries += 1
+        self._transport.sendto(self._datagram)
+        self._timer = asyncio.get_running_loop().call_later(self._relay.timeout, self._again)
+
+    def done(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _again(self) -> None:
+        self._timer = None
+        relay = self._relay
+        if self._future.done():
+            return
+        if self._tries > relay.retries:
+            relay.failures += 1
+            self._future.set_exception(
+                MediaError(relay._timeout_text(self._name, self._started)))
+            return
+        relay.retransmissions += 1
+        log.debug("rtpengine: no answer to '%s' yet, sending it again", self._name)
+        self.send()
+
+
 class MediaRelay:
     """Talks to one rtpengine; one per SBC."""
 
@@ -99,45 +146,21 @@ class MediaRelay:
 
     async def _exchange(self, transport: asyncio.DatagramTransport, name: str,
                         command: Mapping[str, Any]) -> dict[str, Any]:
-        """One request on the wire: sent, retransmitted, answered or timed out. One
-        future and one timer per request (the timer re-arms itself for each retry): a
-        call makes three of these, and `wait_for` with `shield` per try cost a task, two
-        futures and their callbacks each."""
+        """One request on the wire: sent, retransmitted, answered or timed out."""
         if self._closed:
             raise MediaError("the media relay client is closed")
         cookie = self._cookies.next()
         while cookie in self._pending:
             cookie = self._cookies.next()
-        datagram = ng.frame(cookie, command)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[cookie] = future
         self.requests += 1
-        started = time.monotonic()
-        tries = 1
-        timer: asyncio.TimerHandle | None = None
-
-        def again() -> None:
-            nonlocal timer, tries
-            if future.done():
-                return
-            if tries > self.retries:
-                self.failures += 1
-                future.set_exception(MediaError(self._timeout_text(name, started)))
-                return
-            tries += 1
-            self.retransmissions += 1
-            log.debug("rtpengine: no answer to '%s' yet, sending it again", name)
-            transport.sendto(datagram)
-            timer = loop.call_later(self.timeout, again)
-
-        transport.sendto(datagram)
-        timer = loop.call_later(self.timeout, again)
+        request = _Request(self, transport, ng.frame(cookie, command), name, future)
+        request.send()
         try:
             return await future
         finally:
-            if timer is not None:
-                timer.cancel()
+            request.done()
             self._pending.pop(cookie, None)
             if not future.done():
                 future.cancel()
