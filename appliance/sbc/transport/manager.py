@@ -104,6 +104,12 @@ class TransportSettings:
     sweep_interval: float = 5.0
 
 
+def _version(host: str) -> int:
+    """The IP version of an address (hosts are addresses here, `_is_ip`): a colon is
+    enough to tell, where `ipaddress` parsed the whole address for every datagram."""
+    return 6 if ":" in host else 4
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -442,7 +448,7 @@ class TransportManager:
         return conn
 
     def _send_udp(self, message: Message, peer: Peer, data: bytes) -> None:
-        version = ipaddress.ip_address(peer.host).version
+        version = _version(peer.host)
         listener = next((u for u in self.udp if u.family_version == version), None)
         if listener is None or listener.transport is None:
             self.send_failed(message, peer, f"no UDP listener for IPv{version}")
@@ -460,7 +466,7 @@ class TransportManager:
     def bind_address(self, peer: Peer) -> str | None:
         """Where an outgoing connection to `peer` leaves from: the address of the
         listener of its transport and IP version, if one is bound to a specific address."""
-        version = ipaddress.ip_address(peer.host).version
+        version = _version(peer.host)
         for item, _ in self._servers:
             address = item.address
             if item.transport == peer.transport and address.version == version \
