@@ -65,7 +65,7 @@ from .calls_peers import (
     start_callee,
     write_pcmu,
 )
-from .report import DOC, ROOT, write_section
+from .report import DOC, ROOT, env_int, write_section
 from .sip_ladder import LadderResult, Step, ladder
 from .sip_procs import (
     HZ,
@@ -80,29 +80,21 @@ from .sip_procs import (
 from .sip_servers import kamailio_binary, kamailio_version, make_pki, sbc_version
 from .sip_sipp import last_stats, sipp_binary, sipp_version
 
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-STEP_SECS = _env_int("BENCH_CALLS_STEP_SECS", 6)
-MAX_SECS = _env_int("BENCH_CALLS_MAX_SECS", 570)
-SBC_START = _env_int("BENCH_CALLS_SBC_START", 100)
-KAM_START = _env_int("BENCH_CALLS_KAM_START", 500)
-MEDIA_START = _env_int("BENCH_CALLS_MEDIA_START", 25)
-MEDIA_HOLD_MS = _env_int("BENCH_CALLS_MEDIA_HOLD_MS", 1000)
-REFINE = _env_int("BENCH_CALLS_REFINE", 2)
-HOLD_N = _env_int("BENCH_CALLS_HOLD_N", 1000)
-HOLD_RATE = _env_int("BENCH_CALLS_HOLD_RATE", 200)
-HOLD_MS = _env_int("BENCH_CALLS_HOLD_MS", 10000)
+STEP_SECS = env_int("BENCH_CALLS_STEP_SECS", 6)
+MAX_SECS = env_int("BENCH_CALLS_MAX_SECS", 570)
+SBC_START = env_int("BENCH_CALLS_SBC_START", 100)
+KAM_START = env_int("BENCH_CALLS_KAM_START", 500)
+MEDIA_START = env_int("BENCH_CALLS_MEDIA_START", 25)
+MEDIA_HOLD_MS = env_int("BENCH_CALLS_MEDIA_HOLD_MS", 1000)
+REFINE = env_int("BENCH_CALLS_REFINE", 2)
+HOLD_N = env_int("BENCH_CALLS_HOLD_N", 1000)
+HOLD_RATE = env_int("BENCH_CALLS_HOLD_RATE", 200)
+HOLD_MS = env_int("BENCH_CALLS_HOLD_MS", 10000)
 SETTLE_MAX = 40  # seconds to wait after a held batch for the transactions to end
-PROFILE_SECS = _env_int("BENCH_CALLS_PROFILE_SECS", 8)
-KAM_CHILDREN = _env_int("BENCH_CALLS_KAM_CHILDREN", 4)
-QUIET_MAX = _env_int("BENCH_CALLS_QUIET_MAX", 25)
-QUIET_WAIT = _env_int("BENCH_CALLS_QUIET_WAIT", 3)
+PROFILE_SECS = env_int("BENCH_CALLS_PROFILE_SECS", 8)
+KAM_CHILDREN = env_int("BENCH_CALLS_KAM_CHILDREN", 4)
+QUIET_MAX = env_int("BENCH_CALLS_QUIET_MAX", 25)
+QUIET_WAIT = env_int("BENCH_CALLS_QUIET_WAIT", 3)
 PARTS = tuple(os.environ.get("BENCH_CALLS_PARTS", "sig media hold profile plain").split())
 _lo, _, _hi = os.environ.get("BENCH_CALLS_RTP_PORTS", "12000-19999").partition("-")
 RTP_MIN, RTP_MAX = int(_lo), int(_hi or 19999)

@@ -6,6 +6,7 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from .calls_peers import MEDIA_RATIO
+from .report import skipped_reason
 from .sip_ladder import LadderResult
 from .sip_procs import NCPU
 
@@ -146,14 +147,7 @@ PROFILE_PART = "SBC profile"  # the part's name in run.skipped (calls.py)
 def profile_missing(run: Run) -> str:
     """Why this run has no profile, as calls.py recorded it: a report without a profile
     says so and why, rather than print shares it does not have."""
-    for item in run.skipped:
-        if item.startswith(PROFILE_PART):
-            reason = item[len(PROFILE_PART):].strip()
-            if reason.startswith("(") and reason.endswith(")"):
-                reason = reason[1:-1]
-            if reason:
-                return reason
-    return "no reason was recorded"
+    return skipped_reason(run.skipped, PROFILE_PART, "no reason was recorded")
 
 
 def profile_text(run: Run) -> str:

@@ -37,22 +37,14 @@ from pathlib import Path
 
 from . import calls
 from .calls_peers import CALL_HEADER, rtpengine_version
-from .report import DOC, ROOT, machine, write_section
+from .report import DOC, ROOT, env_int, machine, write_section
 from .sip_procs import Started, load_average, raise_nofile, wait_quiet
 from .sip_servers import kamailio_binary, kamailio_version, make_pki, sbc_version
 from .sip_sipp import sipp_binary, sipp_version
 
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-RATE = _env_int("BENCH_LATENCY_RATE", 100)
-SECS = _env_int("BENCH_LATENCY_SECS", 20)
-WARM_SECS = _env_int("BENCH_LATENCY_WARM_SECS", 3)
+RATE = env_int("BENCH_LATENCY_RATE", 100)
+SECS = env_int("BENCH_LATENCY_SECS", 20)
+WARM_SECS = env_int("BENCH_LATENCY_WARM_SECS", 3)
 SERVERS = tuple(os.environ.get("BENCH_LATENCY_SERVERS", "SBC Kamailio").split())
 GOAL_MS = 2.0  # the SBC's p99 goal (issue: "goal p99 <= 2 ms")
 CAPTURE_START = 10.0  # seconds to wait for dumpcap to capture

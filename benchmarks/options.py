@@ -40,7 +40,7 @@ from typing import Any
 
 from .options_peers import hold, release, tls_step
 from .options_profile import read_profile
-from .report import ROOT, write_section
+from .report import ROOT, env_int, write_section
 from .sip_ladder import HEADER, LadderResult, Step, ladder
 from .sip_procs import Started, busy_percent, free_port, load_average, raise_nofile, wait_quiet
 from .sip_servers import (
@@ -56,22 +56,14 @@ from .sip_servers import (
 )
 from .sip_sipp import DATA, sipp_binary, sipp_step, sipp_version
 
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        return int(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
-STEP_SECS = _env_int("BENCH_STEP_SECS", 6)
-MAX_SECS = _env_int("BENCH_MAX_SECS", 540)
-TLS_CONNS = _env_int("BENCH_TLS_CONNS", 4)
+STEP_SECS = env_int("BENCH_STEP_SECS", 6)
+MAX_SECS = env_int("BENCH_MAX_SECS", 540)
+TLS_CONNS = env_int("BENCH_TLS_CONNS", 4)
 HOLD = tuple(int(x) for x in os.environ.get("BENCH_HOLD", "200 1000").split())
-KAM_CHILDREN = _env_int("BENCH_KAM_CHILDREN", 4)
-SBC_START = _env_int("BENCH_SBC_START", 250)
-KAM_START = _env_int("BENCH_KAM_START", 4000)
-PROFILE_SECS = _env_int("BENCH_PROFILE_SECS", 8)
+KAM_CHILDREN = env_int("BENCH_KAM_CHILDREN", 4)
+SBC_START = env_int("BENCH_SBC_START", 250)
+KAM_START = env_int("BENCH_KAM_START", 4000)
+PROFILE_SECS = env_int("BENCH_PROFILE_SECS", 8)
 STEP_COST = STEP_SECS + 7  # a step, its quiet wait and teardown (deadline checks)
 LADDER_CAP = 100  # seconds per ladder (4 ladders + 2 memory parts + profile < MAX_SECS)
 MEMORY_CAP = 40  # seconds per server's memory part

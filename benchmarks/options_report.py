@@ -17,6 +17,7 @@ from .options import (
     TLS_CONNS,
     Run,
 )
+from .report import skipped_reason
 from .sip_procs import NCPU
 
 
@@ -70,14 +71,8 @@ PROFILE_PART = "SBC profile"  # the part's name in run.skipped (options.py)
 def profile_missing(run: Run) -> str:
     """Why this run has no profile: what options.py recorded for the part, else the one
     way it ends without a record (the profiled SBC wrote no cProfile file)."""
-    for item in run.skipped:
-        if item.startswith(PROFILE_PART):
-            reason = item[len(PROFILE_PART):].strip()
-            if reason.startswith("(") and reason.endswith(")"):
-                reason = reason[1:-1]
-            if reason:
-                return reason
-    return "the profiled SBC wrote no cProfile file; see the run's log"
+    return skipped_reason(run.skipped, PROFILE_PART,
+                          "the profiled SBC wrote no cProfile file; see the run's log")
 
 
 def profile_text(run: Run) -> str:

@@ -6,6 +6,7 @@ each other's figures.
 
 from __future__ import annotations
 
+import os
 import platform
 import re
 import subprocess
@@ -14,6 +15,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def env_int(name: str, default: int) -> int:
+    """A benchmark's knob from the environment (BENCH_...), `default` when unset or bad."""
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def skipped_reason(skipped: list[str], part: str, default: str) -> str:
+    """Why `part` was skipped, from a run's "PART (reason)" entries, else `default`: a
+    report without a part's figures says so and why, rather than print filler."""
+    for item in skipped:
+        if item.startswith(part):
+            reason = item[len(part):].strip()
+            if reason.startswith("(") and reason.endswith(")"):
+                reason = reason[1:-1]
+            if reason:
+                return reason
+    return default
 
 
 def machine() -> str:
