@@ -299,13 +299,9 @@ class TransportManager:
     ) -> None:
         peername = writer.get_extra_info("peername")
         peer = Peer(str(peername[0]), int(peername[1]), kind)
-        limits = self.settings
-        if self._closing or self.slots.source_full(peer.host, limits.max_per_source):
-            if not self._closing:
-                self.stats.refused_per_source += 1
-            self._refuse(writer)
+        if not self._source_slot(peer):
+            writer.transport.abort()
             return
-        self.slots.take_source(peer.host)
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
@@ -315,17 +311,23 @@ class TransportManager:
         finally:
             self.slots.release_source(peer.host)
 
-    def _tls_accepted(self, sock: socket.socket, addr: tuple[str, int]) -> None:
-        """A TLS connection accepted bare: the per-source cap now, the rest in its task
-        (`accept`: nothing reads the socket before the TLS layer does)."""
-        peer = Peer(addr[0], addr[1], "tls")
+    def _source_slot(self, peer: Peer) -> bool:
+        """A slot under the per-source cap, taken (False: refused, and counted)."""
         if self._closing or self.slots.source_full(peer.host, self.settings.max_per_source):
             if not self._closing:
                 self.stats.refused_per_source += 1
             self.stats.refused_connections += 1
+            return False
+        self.slots.take_source(peer.host)
+        return True
+
+    def _tls_accepted(self, sock: socket.socket, addr: tuple[str, int]) -> None:
+        """A TLS connection accepted bare: the per-source cap now, the rest in its task
+        (`accept`: nothing reads the socket before the TLS layer does)."""
+        peer = Peer(addr[0], addr[1], "tls")
+        if not self._source_slot(peer):
             sock.close()
             return
-        self.slots.take_source(peer.host)
         task = asyncio.create_task(self._tls_connection(sock, peer))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
