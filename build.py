@@ -2,7 +2,9 @@
 """Builds the OpenSBC installer ISO: `dist/<name>-<version>.iso`, its .sha256 and manifest.
 
 Run through `make iso`, which installs the host packages and the virtual environment
-first. Settings come from OPENSBC_* environment variables or the flags below.
+first. Settings come from OPENSBC_* environment variables or the flags below. The same
+commit and package versions give the same ISO, byte for byte (docs/building.md); the
+last line printed is its sha256.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mirror", help="Debian mirror (default: the host's apt mirror)")
     parser.add_argument("--security-mirror", help="Debian security mirror")
     parser.add_argument("--compression", choices=["xz", "zstd"], help="squashfs compression")
+    parser.add_argument("--packages-from", metavar="MANIFEST",
+                        help="pin every package to its version in an earlier build's "
+                        "dist/*.manifest (with a snapshot mirror, rebuilds a release)")
     parser.add_argument("--until", choices=pipeline.STEPS, default="iso", help="stop after step")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every command")
     args = parser.parse_args(argv)
@@ -35,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("mirror", args.mirror),
                 ("security_mirror", args.security_mirror),
                 ("compression", args.compression),
+                ("packages_from", args.packages_from),
             )
             if v
         }

@@ -56,15 +56,16 @@ def build(settings: Settings, tree: Path, iso_tree: Path) -> tuple[Path, Path]:
     shutil.rmtree(mods, ignore_errors=True)
     shutil.copytree(tree / "usr/lib/grub/i386-pc", mods,
                     ignore=shutil.ignore_patterns("*.img", "*.image", "*.exec", "*.module"))
-    return bios_image(tree, grub_dir), efi_image(settings, tree, grub_dir)
+    return bios_image(settings, tree, grub_dir), efi_image(settings, tree, grub_dir)
 
 
-def bios_image(tree: Path, grub_dir: Path) -> Path:
+def bios_image(settings: Settings, tree: Path, grub_dir: Path) -> Path:
     tmp = tree / "tmp"
     (tmp / "embed.cfg").write_text(EMBED_CFG)
     run(
         ["chroot", tree, "grub-mkimage", "-O", "i386-pc-eltorito", "-o", "/tmp/bios.img",
          "-c", "/tmp/embed.cfg", "-p", "/boot/grub", *BIOS_MODULES],
+        env=settings.tool_env(),
         hint="grub-pc-bin must be in the image (package-installs.yaml); chroot needs root",
     )
     out = grub_dir / "bios.img"
@@ -77,12 +78,15 @@ def efi_image(settings: Settings, tree: Path, grub_dir: Path) -> Path:
     out = grub_dir / "efi.img"
     out.unlink(missing_ok=True)
     hint = "mtools and dosfstools build the UEFI boot image: tools/host-deps build"
-    run(["mkfs.vfat", "-C", "-n", "OPENSBC", out, str(EFI_IMG_KIB)], hint=hint)
-    run(["mmd", "-i", out, "::/EFI", "::/EFI/BOOT"], hint=hint)
+    env = settings.tool_env()
+    # --invariant: a fixed volume ID and times; mtools stamps SOURCE_DATE_EPOCH.
+    run(["mkfs.vfat", "--invariant", "-C", "-n", "OPENSBC", out, str(EFI_IMG_KIB)],
+        env=env, hint=hint)
+    run(["mmd", "-i", out, "::/EFI", "::/EFI/BOOT"], env=env, hint=hint)
     for src, dst in EFI_FILES.items():
         path = tree / src
         if not path.exists():
             raise die(f"{src} is missing from the image",
                       "shim-signed and grub-efi-amd64-signed must be in package-installs.yaml")
-        run(["mcopy", "-i", out, path, f"::/{dst}"], hint=hint)
+        run(["mcopy", "-i", out, path, f"::/{dst}"], env=env, hint=hint)
     return out

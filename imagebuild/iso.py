@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pycdlib
 
+from .reproducible import pinned_clock
 from .settings import Settings
 
 MiB = 1024 * 1024
@@ -46,6 +47,12 @@ class NameMap:
 
 
 def build(settings: Settings, iso_tree: Path, out: Path) -> Path:
+    """Writes the ISO; every date in it is SOURCE_DATE_EPOCH, every listing sorted."""
+    with pinned_clock(settings.source_date_epoch):
+        return _build(settings, iso_tree, out)
+
+
+def _build(settings: Settings, iso_tree: Path, out: Path) -> Path:
     iso = pycdlib.PyCdlib()
     volume = _clean(f"OPENSBC_{settings.version}", 32)
     iso.new(interchange_level=3, rock_ridge="1.09", joliet=3, vol_ident=volume)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import shutil
 import sys
 from collections.abc import Iterable
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from passlib.hash import sha512_crypt
 
+from . import leftout, pins
 from .run import ROOT_HINT, die, run
 from .settings import ROOT, Settings
 
@@ -69,7 +69,8 @@ def os_digest(settings: Settings) -> str:
     page change rebuilds the OS layer, a rebuild with the same output does not)."""
     cockpit_page(settings)
     keys = (settings.release, settings.mirror, settings.security_mirror, settings.version,
-            settings.root_password)
+            settings.root_password, str(settings.source_date_epoch),
+            pins.digest(settings.packages_from) if settings.packages_from else "")
     return _digest(keys, (settings.elements_dir, settings.overlay_dir, settings.cockpit_dir))
 
 
@@ -78,22 +79,36 @@ def python_digest() -> str:
     return _digest((), (ROOT / top for top in PYTHON_SOURCES))
 
 
-def build_wheel(out: Path) -> Path:
+def build_wheel(settings: Settings, out: Path) -> Path:
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", out, ROOT],
-        hint="the project's wheel did not build: check pyproject.toml")
+        env=settings.tool_env(), hint="the project's wheel did not build: check pyproject.toml")
     wheels = sorted(out.glob("opensbc-*.whl"))
     return wheels[-1]
 
 
+def root_hash(settings: Settings) -> str:
+    """root's SHA-512 crypt hash, with a salt derived from the release and the build's
+    clock instead of a random one, so that two builds of one commit are the same bytes.
+    The password is the published default, which the first-boot wizard replaces."""
+    seed = f"{settings.name}-{settings.version}-{settings.source_date_epoch}".encode()
+    salt = hashlib.sha256(seed).hexdigest()[:16]
+    return str(sha512_crypt.using(salt=salt).hash(settings.root_password))
+
+
 def stage(settings: Settings, digest: str) -> Path:
-    """The folder the element reads: wheel, overlay, root hash, release file."""
+    """The folder the element reads: wheel, overlay, root hash, release file, what to
+    leave out, and the pinned package versions when asked for."""
     out = settings.build_dir / "stage"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    build_wheel(out)
+    build_wheel(settings, out)
     shutil.copytree(settings.overlay_dir, out / "overlay", symlinks=True)
     shutil.copytree(settings.cockpit_dir, out / "cockpit", symlinks=True)
-    (out / "root.hash").write_text(sha512_crypt.hash(settings.root_password) + "\n")
+    leftout.load(settings.left_out_file).stage(out)
+    if settings.packages_from:
+        versions = pins.read_manifest(settings.packages_from)
+        (out / "pins.pref").write_text(pins.preferences(versions))
+    (out / "root.hash").write_text(root_hash(settings) + "\n")
     (out / "release").write_text(
         f"NAME={settings.name}\nVERSION={settings.version}\nBUILD={digest}\n"
     )
@@ -113,7 +128,7 @@ def build_tar(settings: Settings) -> tuple[Path, str]:
         old.unlink()
     py = python_digest()
     staged = stage(settings, digest)
-    env = dict(os.environ)
+    env = settings.tool_env()
     env.update(
         ELEMENTS_PATH=str(settings.elements_dir),
         DIB_RELEASE=settings.release,
@@ -162,11 +177,11 @@ def refresh_python(settings: Settings, tree: Path) -> None:
     stage_dir = tree / "tmp/opensbc-stage"
     shutil.rmtree(stage_dir, ignore_errors=True)
     stage_dir.mkdir(parents=True)
-    build_wheel(stage_dir)
+    build_wheel(settings, stage_dir)
     script = stage_dir / "install-wheel"
     shutil.copy2(settings.elements_dir / WHEEL_SCRIPT, script)
     run(["chroot", tree, "env", "OPENSBC_STAGE=/tmp/opensbc-stage", "/bin/bash",
-         "/tmp/opensbc-stage/install-wheel"], hint=ROOT_HINT)
+         "/tmp/opensbc-stage/install-wheel"], env=settings.tool_env(), hint=ROOT_HINT)
     shutil.rmtree(stage_dir)
 
 

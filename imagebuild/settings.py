@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from . import reproducible
 from .run import die
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,10 @@ class Settings:
     # The web console page as built by `make cockpit` (appliance/cockpit/build.js writes
     # dist/opensbc/); the element installs dist/opensbc as /usr/share/cockpit/opensbc.
     cockpit_dir: Path = ROOT / "appliance" / "cockpit" / "dist"
+    # The build's fixed clock (reproducible.source_date_epoch: the last commit's time).
+    source_date_epoch: int = 0
+    # `--packages-from`: an earlier build's manifest whose package versions are pinned.
+    packages_from: Path | None = None
 
     @property
     def cache_dir(self) -> Path:
@@ -53,6 +58,14 @@ class Settings:
     @property
     def iso_name(self) -> str:
         return f"{self.name}-{self.version}"
+
+    @property
+    def left_out_file(self) -> Path:
+        return self.elements_dir / "opensbc" / "left-out.yaml"
+
+    def tool_env(self) -> dict[str, str]:
+        """The environment of every build command: the fixed clock, UTC, C locale."""
+        return reproducible.tool_env(self.source_date_epoch)
 
 
 def parse_one_line(text: str) -> list[AptSource]:
@@ -148,6 +161,10 @@ def load(env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
     if compression not in ("xz", "zstd"):
         raise die(f"unknown compression '{compression}'", "use xz (smaller) or zstd (faster)")
     build_dir = Path(overrides.get("build_dir") or env.get("OPENSBC_BUILD_DIR") or ROOT / "build")
+    packages_from = overrides.get("packages_from") or env.get("OPENSBC_PACKAGES_FROM", "")
+    if packages_from and not Path(packages_from).is_file():
+        raise die(f"--packages-from {packages_from}: no such file",
+                  "pass the .manifest written next to the ISO you want to rebuild")
     return Settings(
         name="opensbc",
         version=__version__,
@@ -157,4 +174,6 @@ def load(env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
         compression=compression,  # type: ignore[arg-type]
         build_dir=build_dir,
         dist_dir=Path(overrides.get("dist_dir") or env.get("OPENSBC_DIST_DIR") or ROOT / "dist"),
+        source_date_epoch=reproducible.source_date_epoch(ROOT, env),
+        packages_from=Path(packages_from).resolve() if packages_from else None,
     )

@@ -31,17 +31,24 @@ def kernel_files(tree: Path) -> tuple[Path, Path]:
     return kernels[0], initrd
 
 
+# Pseudo filesystems are mounted at boot; their contents never belong in the image. The
+# kernel and initramfs are on the ISO once, beside the squashfs, and the installer copies
+# them into the installed /boot (installer/kernel.py): inside the squashfs they would be
+# 24 MB of already compressed data a second time.
+EXCLUDED = ("proc/*", "sys/*", "dev/*", "run/*", "tmp/*", "boot/vmlinuz-*", "boot/initrd.img-*")
+
+
 def build(settings: Settings, tree: Path, iso_tree: Path) -> Path:
     live = iso_tree / "live"
     live.mkdir(parents=True, exist_ok=True)
     out = live / "filesystem.squashfs"
     out.unlink(missing_ok=True)
+    # SOURCE_DATE_EPOCH (in tool_env) sets the creation time and clamps every later file
+    # time to it; mksquashfs sorts directories itself.
     run(
         ["mksquashfs", tree, out, "-noappend", "-no-progress", "-wildcards",
-         *COMPRESSION_ARGS[settings.compression],
-         # Pseudo filesystems are mounted at boot; their contents never belong in the image.
-         "-e", "proc/*", "sys/*", "dev/*", "run/*", "tmp/*"],
-        hint="mksquashfs comes from the squashfs-tools package",
+         *COMPRESSION_ARGS[settings.compression], "-e", *EXCLUDED],
+        env=settings.tool_env(), hint="mksquashfs comes from the squashfs-tools package",
     )
     vmlinuz, initrd = kernel_files(tree)
     initrd_check.check(tree, initrd, vmlinuz.name.removeprefix("vmlinuz-"))

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import carry, render, system
+from . import carry, kernel, render, system
 from .console import Console
 from .disks import (
     DATA_LABEL,
@@ -112,6 +112,7 @@ class Installer:
             start = time.monotonic()
             system.run(["unsquashfs", "-f", "-n", "-d", str(TARGET), str(SQUASHFS)],
                        what="copying the system")
+            kernel.place(SQUASHFS.parent, TARGET)
             self.say(f"System copied in {time.monotonic() - start:.0f} s")
             (TARGET / "boot/efi").mkdir(parents=True, exist_ok=True)
             (TARGET / "data").mkdir(exist_ok=True)
