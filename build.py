@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--packages-from", metavar="MANIFEST",
                         help="pin every package to its version in an earlier build's "
                         "dist/*.manifest (with a snapshot mirror, rebuilds a release)")
+    parser.add_argument("--cached-rootfs", action="store_true",
+                        help="build from the cached root filesystem only (no download); "
+                        "fails when there is none for these inputs")
     parser.add_argument("--until", choices=pipeline.STEPS, default="iso", help="stop after step")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every command")
     args = parser.parse_args(argv)
@@ -34,17 +37,18 @@ def main(argv: list[str] | None = None) -> int:
         datefmt="%H:%M:%S",
     )
     try:
-        overrides = {
+        overrides: dict[str, str] = {
             k: v
             for k, v in (
                 ("mirror", args.mirror),
                 ("security_mirror", args.security_mirror),
                 ("compression", args.compression),
                 ("packages_from", args.packages_from),
+                ("cached_rootfs", "yes" if args.cached_rootfs else ""),
             )
             if v
         }
-        conf = settings.load(**overrides)
+        conf = settings.load(None, **overrides)
         pipeline.build(conf, until=args.until)
     except BuildError as exc:
         logging.getLogger("build").error("build failed: %s", exc)

@@ -39,8 +39,9 @@ VOLATILE = (
 # Every file under these goes (apt, dpkg, bootstrap and journal logs with build times);
 # the folders packages made stay.
 LOG_DIRS = ("var/log",)
-# Emptied, not removed: systemd fills an empty machine-id at first boot.
-EMPTIED = ("etc/machine-id",)
+# A machine ID baked into the image would be every appliance's: systemd makes one at
+# first boot when the file says "uninitialized" (debootstrap leaves it so).
+MACHINE_ID = "etc/machine-id"
 
 
 def source_date_epoch(root: Path, env: Mapping[str, str] | None = None) -> int:
@@ -69,8 +70,8 @@ def tool_env(epoch: int, base: Mapping[str, str] | None = None) -> dict[str, str
 
 
 def normalize(tree: Path) -> list[str]:
-    """Removes VOLATILE and the files under LOG_DIRS, empties EMPTIED, in an unpacked
-    root filesystem; returns what it removed (relative paths, sorted) for the build log."""
+    """Removes VOLATILE and the files under LOG_DIRS, and resets a machine ID, in an
+    unpacked root filesystem; returns what it changed (relative paths, sorted)."""
     removed = []
     for pattern in VOLATILE:
         for path in sorted(tree.glob(pattern)):
@@ -84,11 +85,10 @@ def normalize(tree: Path) -> list[str]:
             if path.is_symlink() or path.is_file():
                 path.unlink()
                 removed.append(str(path.relative_to(tree)))
-    for rel in EMPTIED:
-        path = tree / rel
-        if path.exists() and path.stat().st_size:
-            path.write_text("")
-            removed.append(f"{rel} (emptied)")
+    machine_id = tree / MACHINE_ID
+    if machine_id.is_file() and machine_id.read_text().strip() not in ("", "uninitialized"):
+        machine_id.write_text("uninitialized\n")
+        removed.append(f"{MACHINE_ID} (reset)")
     return sorted(removed)
 
 

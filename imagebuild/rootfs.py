@@ -64,14 +64,22 @@ def cockpit_page(settings: Settings) -> Path:
     return page.parent
 
 
-def os_digest(settings: Settings) -> str:
-    """What the diskimage-builder run depends on (the built page, not its sources: a
-    page change rebuilds the OS layer, a rebuild with the same output does not)."""
+def build_id(settings: Settings) -> str:
+    """What the OS layer is made of, named in /etc/opensbc/release (the built page, not
+    its sources: a page change rebuilds the OS layer, a rebuild with the same output does
+    not). The mirror URLs are not part of it: a rebuild from a snapshot mirror with the
+    same package versions is the same build, byte for byte."""
     cockpit_page(settings)
-    keys = (settings.release, settings.mirror, settings.security_mirror, settings.version,
-            settings.root_password, str(settings.source_date_epoch),
+    keys = (settings.release, settings.version, settings.root_password,
+            str(settings.source_date_epoch),
             pins.digest(settings.packages_from) if settings.packages_from else "")
     return _digest(keys, (settings.elements_dir, settings.overlay_dir, settings.cockpit_dir))
+
+
+def os_digest(settings: Settings) -> str:
+    """The cache key of the diskimage-builder run: the build and where it downloads from."""
+    key = "\0".join((build_id(settings), settings.mirror, settings.security_mirror))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def python_digest() -> str:
@@ -124,10 +132,13 @@ def build_tar(settings: Settings) -> tuple[Path, str]:
     if tar.exists() and baked.exists():
         log.info("rootfs: OS layer %s from the cache", digest)
         return tar, baked.read_text().strip()
+    if settings.cached_rootfs:
+        raise die(f"no cached root filesystem for these inputs ({tar.name} in {cache})",
+                  "build once without --cached-rootfs (the same commit, mirrors and pins)")
     for old in cache.glob("rootfs-*"):
         old.unlink()
     py = python_digest()
-    staged = stage(settings, digest)
+    staged = stage(settings, build_id(settings))
     env = settings.tool_env()
     env.update(
         ELEMENTS_PATH=str(settings.elements_dir),

@@ -50,6 +50,8 @@ class Settings:
     source_date_epoch: int = 0
     # `--packages-from`: an earlier build's manifest whose package versions are pinned.
     packages_from: Path | None = None
+    # `--cached-rootfs`: build from the cached root filesystem only, never download.
+    cached_rootfs: bool = False
 
     @property
     def cache_dir(self) -> Path:
@@ -176,4 +178,5 @@ def load(env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
         dist_dir=Path(overrides.get("dist_dir") or env.get("OPENSBC_DIST_DIR") or ROOT / "dist"),
         source_date_epoch=reproducible.source_date_epoch(ROOT, env),
         packages_from=Path(packages_from).resolve() if packages_from else None,
+        cached_rootfs=bool(overrides.get("cached_rootfs")),
     )

@@ -38,18 +38,22 @@ def kernel_files(tree: Path) -> tuple[Path, Path]:
 EXCLUDED = ("proc/*", "sys/*", "dev/*", "run/*", "tmp/*", "boot/vmlinuz-*", "boot/initrd.img-*")
 
 
-def build(settings: Settings, tree: Path, iso_tree: Path) -> Path:
-    live = iso_tree / "live"
-    live.mkdir(parents=True, exist_ok=True)
-    out = live / "filesystem.squashfs"
+def squashfs(settings: Settings, tree: Path, out: Path) -> Path:
+    """The root filesystem as squashfs. SOURCE_DATE_EPOCH (in tool_env) sets its creation
+    time and clamps every later file time to it; mksquashfs sorts directories itself."""
     out.unlink(missing_ok=True)
-    # SOURCE_DATE_EPOCH (in tool_env) sets the creation time and clamps every later file
-    # time to it; mksquashfs sorts directories itself.
     run(
         ["mksquashfs", tree, out, "-noappend", "-no-progress", "-wildcards",
          *COMPRESSION_ARGS[settings.compression], "-e", *EXCLUDED],
         env=settings.tool_env(), hint="mksquashfs comes from the squashfs-tools package",
     )
+    return out
+
+
+def build(settings: Settings, tree: Path, iso_tree: Path) -> Path:
+    live = iso_tree / "live"
+    live.mkdir(parents=True, exist_ok=True)
+    out = squashfs(settings, tree, live / "filesystem.squashfs")
     vmlinuz, initrd = kernel_files(tree)
     initrd_check.check(tree, initrd, vmlinuz.name.removeprefix("vmlinuz-"))
     shutil.copy2(vmlinuz, live / "vmlinuz")

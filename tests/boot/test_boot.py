@@ -60,8 +60,26 @@ def check_media_relay(session) -> None:
     session.run("systemctl stop opensbc-media.service; rm /data/sbc.yaml; sync")
 
 
+# What must differ between two appliances installed from one ISO (issue 15), read at
+# each VM's first boot from its disk. The web console certificate is Cockpit's own
+# self-signed one, made the first time Cockpit starts (cockpit-certificate-ensure).
+IDENTITY = {
+    "machine ID": "cat /etc/machine-id",
+    "SSH host key": "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2",
+    "web console certificate": (
+        "/usr/lib/cockpit/cockpit-certificate-ensure >/dev/null 2>&1; "
+        "openssl x509 -noout -fingerprint -sha256 -in "
+        "\"$(ls /etc/cockpit/ws-certs.d/*.cert | tail -n 1)\" | cut -d= -f2"),
+}
+IDENTITIES: dict[str, dict[str, str]] = {}
+
+
+def read_identity(session, label: str) -> None:
+    IDENTITIES[label] = {name: session.run(cmd) for name, cmd in IDENTITY.items()}
+
+
 def check_installed_system(vm: VM, label: str, record, iso: Path | None = None,
-                           media: bool = False) -> None:
+                           media: bool = False, identity: bool = False) -> None:
     """Boots the installed disk (with the ISO still attached when `iso` is given) to a
     login, and checks it is the installed system, with /data and the SBC unit."""
     session = vm.start(iso, f"{label}-boot{'-with-iso' if iso else ''}")
@@ -78,6 +96,8 @@ def check_installed_system(vm: VM, label: str, record, iso: Path | None = None,
             assert "SecureBoot enabled" in session.run("mokutil --sb-state")
         if media:
             check_media_relay(session)
+        if identity:
+            read_identity(session, label)
     finally:
         session.child.sendline("poweroff")
     assert session.wait_exit(timeout=300) == 0
@@ -91,7 +111,7 @@ def gen1(iso: Path, workdir: Path, record) -> VM:
 
 
 def test_gen1_installs_and_boots_from_disk(gen1: VM, record) -> None:
-    check_installed_system(gen1, "gen1", record, media=True)
+    check_installed_system(gen1, "gen1", record, media=True, identity=True)
 
 
 def test_gen1_iso_left_attached_boots_the_installed_system(gen1: VM, iso: Path, record) -> None:
@@ -132,12 +152,25 @@ def gen2(iso: Path, workdir: Path, record) -> VM:
 
 
 def test_gen2_secure_boot_installs_and_boots(gen2: VM, record) -> None:
-    check_installed_system(gen2, "gen2", record)
+    check_installed_system(gen2, "gen2", record, identity=True)
 
 
 def test_gen2_iso_left_attached_boots_the_installed_system(gen2: VM, iso: Path, record) -> None:
     """Under Secure Boot the ISO's signed GRUB hands over to the disk's grub.cfg."""
     check_installed_system(gen2, "gen2", record, iso=iso)
+
+
+def test_two_vms_from_one_iso_have_their_own_identity() -> None:
+    """Nothing unique is baked into the ISO: machine ID, SSH host keys and the web
+    console certificate are made at each appliance's first boot."""
+    missing = {"gen1", "gen2"} - IDENTITIES.keys()
+    assert not missing, f"the first boot of {sorted(missing)} did not get this far (see above)"
+    one, two = IDENTITIES["gen1"], IDENTITIES["gen2"]
+    for name in IDENTITY:
+        assert one[name] and "No such file" not in one[name], f"gen1 has no {name}: {one[name]}"
+        assert two[name] and "No such file" not in two[name], f"gen2 has no {name}: {two[name]}"
+        assert one[name] != two[name], f"gen1 and gen2 share their {name}: {one[name]}"
+    assert len(one["machine ID"]) == 32 and one["machine ID"] != "uninitialized"
 
 
 def test_too_small_disk_is_refused_and_untouched(iso: Path, workdir: Path) -> None:
