@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("image", "hotpath", "options", "calls", "latency", "fuzzlatency")
+ALL = ("image", "reproducible", "hotpath", "options", "calls", "latency", "fuzzlatency")
 
 
 def main(argv: list[str]) -> int:

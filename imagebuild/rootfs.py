@@ -67,18 +67,19 @@ def cockpit_page(settings: Settings) -> Path:
 def build_id(settings: Settings) -> str:
     """What the OS layer is made of, named in /etc/opensbc/release (the built page, not
     its sources: a page change rebuilds the OS layer, a rebuild with the same output does
-    not). The mirror URLs are not part of it: a rebuild from a snapshot mirror with the
-    same package versions is the same build, byte for byte."""
+    not). The mirror URLs and pins are not part of it: a rebuild from a snapshot mirror
+    that gets the same package versions is the same build, byte for byte."""
     cockpit_page(settings)
     keys = (settings.release, settings.version, settings.root_password,
-            str(settings.source_date_epoch),
-            pins.digest(settings.packages_from) if settings.packages_from else "")
+            str(settings.source_date_epoch))
     return _digest(keys, (settings.elements_dir, settings.overlay_dir, settings.cockpit_dir))
 
 
 def os_digest(settings: Settings) -> str:
-    """The cache key of the diskimage-builder run: the build and where it downloads from."""
-    key = "\0".join((build_id(settings), settings.mirror, settings.security_mirror))
+    """The cache key of the diskimage-builder run: the build, where it downloads from and
+    which versions it asks for."""
+    pinned = pins.digest(settings.packages_from) if settings.packages_from else ""
+    key = "\0".join((build_id(settings), settings.mirror, settings.security_mirror, pinned))
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
