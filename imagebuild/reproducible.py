@@ -92,6 +92,14 @@ def normalize(tree: Path) -> list[str]:
     return sorted(removed)
 
 
+def set_times(folder: Path, epoch: int) -> None:
+    """Gives every file and folder under `folder` the time `epoch`: staged inputs (the
+    overlay, the built web page) carry the times of the checkout or of the last page
+    build, which mksquashfs would keep when they are older than the epoch."""
+    for path in [folder, *folder.rglob("*")]:
+        os.utime(path, (epoch, epoch), follow_symlinks=False)
+
+
 class _PinnedTime:
     """Stands in for the `time` module inside pycdlib: now is `epoch`, local is UTC."""
 

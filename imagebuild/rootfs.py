@@ -21,7 +21,7 @@ from pathlib import Path
 
 from passlib.hash import sha512_crypt
 
-from . import leftout, pins
+from . import leftout, pins, reproducible
 from .run import ROOT_HINT, die, run
 from .settings import ROOT, Settings
 
@@ -118,6 +118,7 @@ def stage(settings: Settings, digest: str) -> Path:
         versions = pins.read_manifest(settings.packages_from)
         (out / "pins.pref").write_text(pins.preferences(versions))
     (out / "root.hash").write_text(root_hash(settings) + "\n")
+    reproducible.set_times(out, settings.source_date_epoch)
     (out / "release").write_text(
         f"NAME={settings.name}\nVERSION={settings.version}\nBUILD={digest}\n"
     )
@@ -192,6 +193,7 @@ def refresh_python(settings: Settings, tree: Path) -> None:
     build_wheel(settings, stage_dir)
     script = stage_dir / "install-wheel"
     shutil.copy2(settings.elements_dir / WHEEL_SCRIPT, script)
+    reproducible.set_times(stage_dir, settings.source_date_epoch)
     run(["chroot", tree, "env", "OPENSBC_STAGE=/tmp/opensbc-stage", "/bin/bash",
          "/tmp/opensbc-stage/install-wheel"], env=settings.tool_env(), hint=ROOT_HINT)
     shutil.rmtree(stage_dir)

@@ -143,3 +143,14 @@ def test_squashfs_clamps_times_to_the_epoch(tmp_path: Path) -> None:
     listing = subprocess.run(["unsquashfs", "-l", str(first)], capture_output=True,
                              text=True, check=True).stdout
     assert "hostname" in listing and "vmlinuz" not in listing and "initrd" not in listing
+
+
+def test_staged_inputs_take_the_epoch_as_their_time(tmp_path: Path) -> None:
+    stage = tmp_path / "stage"
+    (stage / "cockpit" / "opensbc").mkdir(parents=True)
+    page = stage / "cockpit" / "opensbc" / "index.js"
+    page.write_text("x")
+    os.utime(page, (1_000_000_000, 1_000_000_000))  # built long before the last commit
+    (stage / "link").symlink_to("cockpit")
+    reproducible.set_times(stage, EPOCH)
+    assert {int(p.lstat().st_mtime) for p in [stage, *stage.rglob("*")]} == {EPOCH}
