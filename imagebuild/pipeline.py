@@ -18,8 +18,8 @@ STEPS = ("rootfs", "squashfs", "boot", "iso")
 def build(settings: Settings, until: str = "iso") -> Path | None:
     """Runs the steps in order up to and including `until`; returns the ISO path."""
     times = StepTimes()
-    log.info("building %s (%s, SOURCE_DATE_EPOCH=%d)", settings.iso_name,
-             settings.compression, settings.source_date_epoch)
+    log.info("building %s (%s, SOURCE_DATE_EPOCH=%d, OS layer's %d)", settings.iso_name,
+             settings.compression, settings.source_date_epoch, settings.os_epoch)
     iso_tree = settings.build_dir / "iso"
     try:
         with times.step("rootfs"):

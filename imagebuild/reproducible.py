@@ -44,8 +44,10 @@ LOG_DIRS = ("var/log",)
 MACHINE_ID = "etc/machine-id"
 
 
-def source_date_epoch(root: Path, env: Mapping[str, str] | None = None) -> int:
-    """SOURCE_DATE_EPOCH from the environment, else the last commit's time."""
+def source_date_epoch(root: Path, env: Mapping[str, str] | None = None,
+                      paths: tuple[str, ...] = ()) -> int:
+    """SOURCE_DATE_EPOCH from the environment, else the time of the last commit (the
+    last one that touched `paths`, when given)."""
     env = os.environ if env is None else env
     given = env.get("SOURCE_DATE_EPOCH", "").strip()
     if given:
@@ -54,11 +56,14 @@ def source_date_epoch(root: Path, env: Mapping[str, str] | None = None) -> int:
                       "unset it to use the last commit's time")
         return int(given)
     try:
-        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct"],
+        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--format=%ct", "--", *paths],
                              capture_output=True, text=True, check=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         raise die("cannot read the last commit's time for SOURCE_DATE_EPOCH",
                   "build from a git checkout, or set SOURCE_DATE_EPOCH=<seconds>") from exc
+    if not out.strip().isdigit():
+        raise die(f"no commit touches {' '.join(paths) or root}",
+                  "build from a git checkout, or set SOURCE_DATE_EPOCH=<seconds>")
     return int(out.strip())
 
 

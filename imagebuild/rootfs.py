@@ -70,8 +70,7 @@ def build_id(settings: Settings) -> str:
     not). The mirror URLs and pins are not part of it: a rebuild from a snapshot mirror
     that gets the same package versions is the same build, byte for byte."""
     cockpit_page(settings)
-    keys = (settings.release, settings.version, settings.root_password,
-            str(settings.source_date_epoch))
+    keys = (settings.release, settings.version, settings.root_password, str(settings.os_epoch))
     return _digest(keys, (settings.elements_dir, settings.overlay_dir, settings.cockpit_dir))
 
 
@@ -99,7 +98,7 @@ def root_hash(settings: Settings) -> str:
     """root's SHA-512 crypt hash, with a salt derived from the release and the build's
     clock instead of a random one, so that two builds of one commit are the same bytes.
     The password is the published default, which the first-boot wizard replaces."""
-    seed = f"{settings.name}-{settings.version}-{settings.source_date_epoch}".encode()
+    seed = f"{settings.name}-{settings.version}-{settings.os_epoch}".encode()
     salt = hashlib.sha256(seed).hexdigest()[:16]
     return str(sha512_crypt.using(salt=salt).hash(settings.root_password))
 
@@ -118,10 +117,10 @@ def stage(settings: Settings, digest: str) -> Path:
         versions = pins.read_manifest(settings.packages_from)
         (out / "pins.pref").write_text(pins.preferences(versions))
     (out / "root.hash").write_text(root_hash(settings) + "\n")
-    reproducible.set_times(out, settings.source_date_epoch)
     (out / "release").write_text(
         f"NAME={settings.name}\nVERSION={settings.version}\nBUILD={digest}\n"
     )
+    reproducible.set_times(out, settings.os_epoch)
     return out
 
 
@@ -141,7 +140,7 @@ def build_tar(settings: Settings) -> tuple[Path, str]:
         old.unlink()
     py = python_digest()
     staged = stage(settings, build_id(settings))
-    env = settings.tool_env()
+    env = settings.tool_env(settings.os_epoch)
     env.update(
         ELEMENTS_PATH=str(settings.elements_dir),
         DIB_RELEASE=settings.release,

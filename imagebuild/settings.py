@@ -18,6 +18,8 @@ from . import reproducible
 from .run import die
 
 ROOT = Path(__file__).resolve().parent.parent
+# What diskimage-builder's run is made from (the element, the overlay, the web page).
+OS_INPUTS = ("appliance/rootfs", "appliance/cockpit")
 Compression = Literal["xz", "zstd"]
 
 
@@ -48,6 +50,9 @@ class Settings:
     cockpit_dir: Path = ROOT / "appliance" / "cockpit" / "dist"
     # The build's fixed clock (reproducible.source_date_epoch: the last commit's time).
     source_date_epoch: int = 0
+    # The clock of the cached OS layer: the last commit that touched its inputs, so that
+    # a commit that changes only Python sources or docs keeps the cache (rootfs.build_id).
+    os_epoch: int = 0
     # `--packages-from`: an earlier build's manifest whose package versions are pinned.
     packages_from: Path | None = None
     # `--cached-rootfs`: build from the cached root filesystem only, never download.
@@ -65,9 +70,9 @@ class Settings:
     def left_out_file(self) -> Path:
         return self.elements_dir / "opensbc" / "left-out.yaml"
 
-    def tool_env(self) -> dict[str, str]:
+    def tool_env(self, epoch: int | None = None) -> dict[str, str]:
         """The environment of every build command: the fixed clock, UTC, C locale."""
-        return reproducible.tool_env(self.source_date_epoch)
+        return reproducible.tool_env(self.source_date_epoch if epoch is None else epoch)
 
 
 def parse_one_line(text: str) -> list[AptSource]:
@@ -177,6 +182,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: str) -> Settings:
         build_dir=build_dir,
         dist_dir=Path(overrides.get("dist_dir") or env.get("OPENSBC_DIST_DIR") or ROOT / "dist"),
         source_date_epoch=reproducible.source_date_epoch(ROOT, env),
+        os_epoch=reproducible.source_date_epoch(ROOT, env, OS_INPUTS),
         packages_from=Path(packages_from).resolve() if packages_from else None,
         cached_rootfs=bool(overrides.get("cached_rootfs")),
     )

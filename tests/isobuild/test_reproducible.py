@@ -28,6 +28,12 @@ def test_epoch_from_the_environment_or_the_last_commit() -> None:
     commit = subprocess.run(["git", "-C", str(settings.ROOT), "log", "-1", "--format=%ct"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert reproducible.source_date_epoch(settings.ROOT, {}) == int(commit)
+    element = subprocess.run(["git", "-C", str(settings.ROOT), "log", "-1", "--format=%ct", "--",
+                              *settings.OS_INPUTS], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert reproducible.source_date_epoch(settings.ROOT, {}, settings.OS_INPUTS) == int(element)
+    with pytest.raises(BuildError, match="no commit touches nothing/here"):
+        reproducible.source_date_epoch(settings.ROOT, {}, ("nothing/here",))
 
 
 def test_bad_epoch_is_named() -> None:
