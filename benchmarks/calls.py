@@ -65,7 +65,7 @@ from .calls_peers import (
     start_callee,
     write_pcmu,
 )
-from .report import DOC, ROOT, env_int, write_section
+from .report import DOC, ROOT, env_int, log, write_section
 from .sip_ladder import LadderResult, Step, ladder
 from .sip_procs import (
     HZ,
@@ -103,10 +103,6 @@ calls_peers.AVOID = (RTP_MIN, RTP_MAX)
 MAX_CALLS = (RTP_MAX - RTP_MIN + 1) // 2
 STEP_COST = STEP_SECS + QUIET_WAIT + 6  # a step, its quiet wait and teardown
 LADDER_CAP = 95  # seconds per ladder
-
-
-def log(text: str) -> None:
-    print(text, flush=True)
 
 
 @dataclass

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from . import calls
 from .calls_peers import CALL_HEADER, rtpengine_version
-from .report import DOC, ROOT, env_int, machine, write_section
+from .report import DOC, ROOT, env_int, log, machine, write_section
 from .sip_procs import Started, load_average, raise_nofile, wait_quiet
 from .sip_servers import kamailio_binary, kamailio_version, make_pki, sbc_version
 from .sip_sipp import sipp_binary, sipp_version
@@ -50,10 +50,6 @@ GOAL_MS = 2.0  # the SBC's p99 goal (issue: "goal p99 <= 2 ms")
 CAPTURE_START = 10.0  # seconds to wait for dumpcap to capture
 READ_TIMEOUT = 180.0  # seconds for tshark to read one capture
 LABELS = {"SBC": "OpenSBC (B2BUA)", "Kamailio": "Kamailio (stateful proxy, tm + rr)"}
-
-
-def log(text: str) -> None:
-    print(text, flush=True)
 
 
 @dataclass

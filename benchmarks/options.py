@@ -40,7 +40,7 @@ from typing import Any
 
 from .options_peers import hold, release, tls_step
 from .options_profile import read_profile
-from .report import ROOT, env_int, write_section
+from .report import ROOT, env_int, log, write_section
 from .sip_ladder import HEADER, LadderResult, Step, ladder
 from .sip_procs import Started, busy_percent, free_port, load_average, raise_nofile, wait_quiet
 from .sip_servers import (
@@ -71,10 +71,6 @@ MEMORY_CAP = 40  # seconds per server's memory part
 # when several TCP workers handshake (kamailio issue #3791; later versions have
 # tls_threads_mode): its TLS runs with one TCP worker, one core for TLS like the SBC.
 KAM_TLS_CHILDREN = 1
-
-
-def log(text: str) -> None:
-    print(text, flush=True)
 
 
 # -- parts ----------------------------------------------------------------------------------

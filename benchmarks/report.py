@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
+def log(text: str) -> None:
+    """A progress line, flushed at once: benchmarks run for minutes under `make bench`."""
+    print(text, flush=True)
+
+
 def env_int(name: str, default: int) -> int:
     """A benchmark's knob from the environment (BENCH_...), `default` when unset or bad."""
     try:

@@ -31,6 +31,7 @@ import sys
 from pathlib import Path
 
 from . import PRODUCT, __version__, routing_cli
+from .app.loop import CHOICES as LOOP_CHOICES
 from .backup import cli as backup_cli
 from .certs import CertError
 from .certs import cli as certs_cli
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     # For labs and tests: OPTIONS more often than sbc.yaml allows (10 s minimum there).
     p.add_argument("--options-interval", type=float, help=argparse.SUPPRESS)
     p.add_argument("--status-interval", type=float, default=2.0, help=argparse.SUPPRESS)
-    p.add_argument("--event-loop", choices=("auto", "uvloop", "asyncio"), default="auto",
+    p.add_argument("--event-loop", choices=LOOP_CHOICES, default="auto",
                    help="uvloop when installed (auto, the default) or asyncio's own loop")
     p.set_defaults(func=cmd_run)
 

@@ -19,20 +19,13 @@ from benchmarks import calls, calls_profile
 from benchmarks.calls_peers import creation_rate
 from benchmarks.calls_report import body
 from benchmarks.sip_ladder import LadderResult
-from benchmarks.sip_servers import kamailio_binary, make_pki
+from benchmarks.sip_servers import kamailio_binary
 
 
 def _need_tools() -> None:
     for tool in ("sipp", "rtpengine"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} not installed (tools/host-deps bench)")
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> calls.Run:
-    work = tmp_path_factory.mktemp("bench-calls")
-    make_pki(work / "pki")
-    return calls.Run(work)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import shutil
 import pytest
 
 from benchmarks import calls, latency
-from benchmarks.sip_servers import kamailio_binary, make_pki
+from benchmarks.sip_servers import kamailio_binary
 
 VERSIONS = {"sbc": "0", "python": "3", "kamailio": "5", "rtpengine": "10", "sipp": "3",
             "tshark": "TShark 4"}
@@ -25,13 +25,6 @@ def _need_tools() -> None:
     for tool in ("sipp", "rtpengine", "tshark", "dumpcap"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} not installed (tools/host-deps test)")
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> calls.Run:
-    work = tmp_path_factory.mktemp("bench-latency")
-    make_pki(work / "pki")
-    return calls.Run(work)
 
 
 @pytest.fixture(scope="module")
