@@ -65,7 +65,9 @@ def check_media_relay(session) -> None:
 # self-signed one, made the first time Cockpit starts (cockpit-certificate-ensure).
 IDENTITY = {
     "machine ID": "cat /etc/machine-id",
-    "SSH host key": "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2",
+    # `systemctl start` waits for the key unit if the boot is still running it.
+    "SSH host key": ("systemctl start opensbc-ssh-hostkeys.service; "
+                     "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2"),
     "web console certificate": (
         "/usr/lib/cockpit/cockpit-certificate-ensure >/dev/null 2>&1; "
         "openssl x509 -noout -fingerprint -sha256 -in "
