@@ -20,6 +20,11 @@ SNAPSHOT_HINT = (
 )
 
 
+# What apt reads through APT_CONFIG in the image's chroot (the element's environment.d);
+# the file stays in the staging folder, so the image's /etc is the same with or without.
+APT_CONF = 'Dir::Etc::Preferences "/tmp/in_target.d/opensbc/pins.pref";\n'
+
+
 def read_manifest(path: Path) -> dict[str, str]:
     """package -> version from a dist/*.manifest (tab-separated; # starts a comment)."""
     try:

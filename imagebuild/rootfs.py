@@ -116,6 +116,7 @@ def stage(settings: Settings, digest: str) -> Path:
     if settings.packages_from:
         versions = pins.read_manifest(settings.packages_from)
         (out / "pins.pref").write_text(pins.preferences(versions))
+        (out / "apt-pins.conf").write_text(pins.APT_CONF)
     (out / "root.hash").write_text(root_hash(settings) + "\n")
     (out / "release").write_text(
         f"NAME={settings.name}\nVERSION={settings.version}\nBUILD={digest}\n"
