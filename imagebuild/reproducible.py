@@ -2,9 +2,11 @@
 leaves behind that differs from run to run.
 
 The conventions are the reproducible-builds project's: SOURCE_DATE_EPOCH is the time of
-the last commit; every tool that stamps a time is given it (diskimage-builder and the
-package scripts it runs, mkinitramfs, mksquashfs, mtools, pip), and pycdlib, which has
-no such setting (upstream issue clalancette/pycdlib#113), runs on a pinned clock.
+the last commit, and every tool that stamps a time is given it (mksquashfs, mtools,
+mkfs.vfat, pip). diskimage-builder, the package scripts and mkinitramfs it runs get the
+time of the last commit that touched the OS layer's inputs (settings.OS_INPUTS), so the
+cached layer outlives commits that change only Python sources. pycdlib, which has no
+such setting (upstream issue clalancette/pycdlib#113), runs on a pinned clock.
 Anything that must differ between two appliances (machine ID, SSH host keys, the web
 console certificate, random seeds) is removed here and made at first boot.
 """
