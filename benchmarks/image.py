@@ -18,6 +18,12 @@ from .report import ROOT, write_section
 TIMES = ROOT / "build" / "boot-tests" / "times.json"
 
 
+def remove_build_caches() -> None:
+    """Empties the diskimage-builder, debootstrap and rootfs caches: the next build is cold."""
+    for sub in ("build/cache", "build/rootfs", "build/stage", "build/iso"):
+        shutil.rmtree(ROOT / sub, ignore_errors=True)
+
+
 def timed(cmd: list[str]) -> float:
     start = time.monotonic()
     subprocess.run(cmd, cwd=ROOT, check=True)
@@ -25,8 +31,7 @@ def timed(cmd: list[str]) -> float:
 
 
 def main() -> int:
-    for sub in ("build/cache", "build/rootfs", "build/stage", "build/iso"):
-        shutil.rmtree(ROOT / sub, ignore_errors=True)
+    remove_build_caches()
     cold = timed([sys.executable, "build.py"])
     warm = timed([sys.executable, "build.py"])
     xz = timed([sys.executable, "build.py", "--compression", "xz"])

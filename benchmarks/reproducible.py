@@ -15,9 +15,9 @@ import hashlib
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from .image import remove_build_caches, timed
 from .report import ROOT, write_section
 
 BUILD, DIST = ROOT / "build", ROOT / "dist"
@@ -26,11 +26,8 @@ KEEP = BUILD / "bench-reproducible"
 
 def cold_build(label: str, *args: str) -> tuple[str, float, Path]:
     """One build with every cache removed; returns its sha256, duration and ISO parts."""
-    for sub in ("cache", "rootfs", "stage", "iso"):
-        shutil.rmtree(BUILD / sub, ignore_errors=True)
-    start = time.monotonic()
-    subprocess.run([sys.executable, "build.py", *args], cwd=ROOT, check=True)
-    took = time.monotonic() - start
+    remove_build_caches()
+    took = timed([sys.executable, "build.py", *args])
     iso = next(DIST.glob("opensbc-*.iso"))
     digest = hashlib.sha256(iso.read_bytes()).hexdigest()
     parts = KEEP / label

@@ -4,12 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from imagebuild import bootimg, iso, settings
+from imagebuild import bootimg, iso
 from imagebuild.run import BuildError, run
 
-
-def conf() -> settings.Settings:
-    return settings.load({"OPENSBC_MIRROR": "http://m/d", "OPENSBC_SECURITY_MIRROR": "http://m/s"})
+from .common import load as conf
 
 
 def test_iso9660_names_are_unique_8_3() -> None:

@@ -10,10 +10,8 @@ from passlib.hash import sha512_crypt
 from imagebuild import leftout, outputs, pins, rootfs, settings
 from imagebuild.run import BuildError
 
-
-def conf(epoch: str = "1765000000") -> settings.Settings:
-    return settings.load({"OPENSBC_MIRROR": "http://m/d", "OPENSBC_SECURITY_MIRROR": "http://m/s",
-                          "SOURCE_DATE_EPOCH": epoch})
+from .common import EPOCH
+from .common import load as conf
 
 
 def test_the_elements_table_gives_a_reason_for_everything(tmp_path: Path) -> None:
@@ -114,4 +112,4 @@ def test_pins_change_the_root_filesystem_cache_key(tmp_path: Path) -> None:
 def test_root_hash_is_the_same_for_the_same_release() -> None:
     one, two = rootfs.root_hash(conf()), rootfs.root_hash(conf())
     assert one == two and sha512_crypt.verify("omc", one)
-    assert rootfs.root_hash(conf("1765000001")) != one
+    assert rootfs.root_hash(conf(EPOCH + 1)) != one

@@ -14,13 +14,11 @@ import pytest
 from imagebuild import bootimg, iso, reproducible, settings
 from imagebuild.run import BuildError
 
-EPOCH = 1_765_000_000  # 2025-12-06
+from .common import EPOCH, load
 
 
 def conf(tmp_path: Path, epoch: int = EPOCH) -> settings.Settings:
-    base = settings.load({"OPENSBC_MIRROR": "http://m/d", "OPENSBC_SECURITY_MIRROR": "http://m/s",
-                          "SOURCE_DATE_EPOCH": str(epoch)})
-    return replace(base, build_dir=tmp_path / "build", dist_dir=tmp_path / "dist")
+    return replace(load(epoch), build_dir=tmp_path / "build", dist_dir=tmp_path / "dist")
 
 
 def test_epoch_from_the_environment_or_the_last_commit() -> None:
